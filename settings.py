@@ -1,0 +1,67 @@
+"""Configuration from environment variables; nothing set means the embedded default."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+def _split_urls(raw: str | None) -> tuple[str, ...]:
+    return tuple(part.strip() for part in (raw or "").split(",") if part.strip())
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path = Path("data")
+    embedded_shards: int = 2
+    mysql_catalog_url: str | None = None
+    mysql_shard_urls: tuple[str, ...] = ()
+    topology_file: Path | None = None
+    redis_url: str | None = None
+    cache_prefix: str = "cg:"
+    jwt_secret: str = field(default="", repr=False)
+    search_url: str | None = None
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    @property
+    def uses_mysql(self) -> bool:
+        return self.mysql_catalog_url is not None
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        env = dict(os.environ if env is None else env)
+        data_dir = Path(env.get("COURSEGATE_DATA_DIR", "data"))
+        catalog_url = env.get("COURSEGATE_MYSQL_CATALOG_URL") or None
+        shard_urls = _split_urls(env.get("COURSEGATE_MYSQL_SHARD_URLS"))
+        if catalog_url and not shard_urls:
+            raise ValueError("COURSEGATE_MYSQL_SHARD_URLS is required with COURSEGATE_MYSQL_CATALOG_URL")
+        topology = env.get("COURSEGATE_TOPOLOGY_FILE")
+        return cls(
+            data_dir=data_dir,
+            embedded_shards=int(env.get("COURSEGATE_EMBEDDED_SHARDS", "2")),
+            mysql_catalog_url=catalog_url,
+            mysql_shard_urls=shard_urls,
+            topology_file=Path(topology) if topology else None,
+            redis_url=env.get("COURSEGATE_REDIS_URL") or None,
+            cache_prefix=env.get("COURSEGATE_CACHE_PREFIX", "cg:"),
+            jwt_secret=env.get("COURSEGATE_JWT_SECRET") or _local_jwt_secret(data_dir),
+            search_url=env.get("COURSEGATE_SEARCH_URL") or None,
+            host=env.get("COURSEGATE_HOST", "127.0.0.1"),
+            port=int(env.get("COURSEGATE_PORT", "8000")),
+        )
+
+
+def _local_jwt_secret(data_dir: Path) -> str:
+    """A per-installation secret kept in the data directory, so `serve` and `token` agree."""
+    path = data_dir / "jwt-secret"
+    if path.exists():
+        return path.read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(secret)
+    return secret
