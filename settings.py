@@ -37,7 +37,9 @@ class Settings:
         catalog_url = env.get("COURSEGATE_MYSQL_CATALOG_URL") or None
         shard_urls = _split_urls(env.get("COURSEGATE_MYSQL_SHARD_URLS"))
         if catalog_url and not shard_urls:
-            raise ValueError("COURSEGATE_MYSQL_SHARD_URLS is required with COURSEGATE_MYSQL_CATALOG_URL")
+            raise ValueError(
+                "COURSEGATE_MYSQL_SHARD_URLS is required with COURSEGATE_MYSQL_CATALOG_URL"
+            )
         topology = env.get("COURSEGATE_TOPOLOGY_FILE")
         return cls(
             data_dir=data_dir,

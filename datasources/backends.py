@@ -1,0 +1,108 @@
+"""Opens the datasources the settings name: the embedded default or the production topology.
+
+Code above `datasources/` receives a `Backends` and never learns which one it got.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+
+from datasources.cache.base import Cache
+from datasources.cache.cached_catalog import CachedCatalog
+from datasources.cache.cached_subscriptions import CachedSubscriptions
+from datasources.cache.memory_cache import MemoryCache
+from datasources.cache.redis_cache import RedisCache
+from datasources.ids import IdGenerator
+from datasources.sharding import BucketMap
+from datasources.sql.catalog_store import SqlCatalogStore
+from datasources.sql.engine import SqlEngine
+from datasources.sql.migrations import Role, migrate
+from datasources.sql.mysql_engine import MysqlEngine
+from datasources.sql.sqlite_engine import SqliteEngine
+from datasources.sql.subscription_store import ShardedSubscriptionStore
+from datasources.topology import mysql_topology
+from settings import Settings
+
+READINESS_TIMEOUT_SECONDS = 2.0
+
+
+@dataclass
+class Backends:
+    catalog_engine: SqlEngine
+    shard_engines: tuple[SqlEngine, ...]
+    cache: Cache
+    catalog: CachedCatalog
+    subscriptions: CachedSubscriptions
+    ids: IdGenerator = field(default_factory=IdGenerator)
+
+    @property
+    def catalog_store(self) -> SqlCatalogStore:
+        return self.catalog.store
+
+    @property
+    def subscription_store(self) -> ShardedSubscriptionStore:
+        return self.subscriptions.store
+
+    async def migrate(self) -> dict[str, list[int]]:
+        applied = {self.catalog_engine.name: await migrate(self.catalog_engine, Role.CATALOG)}
+        for engine in self.shard_engines:
+            applied[engine.name] = await migrate(engine, Role.SHARD)
+        return applied
+
+    async def readiness(self) -> dict[str, str]:
+        """'ok' or the failure, per backend."""
+        checks = {e.name: e.ping() for e in (self.catalog_engine, *self.shard_engines)}
+        checks[f"cache:{self.cache.name}"] = self.cache.ping()
+        results = await asyncio.gather(
+            *(asyncio.wait_for(c, READINESS_TIMEOUT_SECONDS) for c in checks.values()),
+            return_exceptions=True,
+        )
+        return {
+            name: "ok" if result is None else f"down: {type(result).__name__}"
+            for name, result in zip(checks, results, strict=True)
+        }
+
+    async def close(self) -> None:
+        for engine in (self.catalog_engine, *self.shard_engines):
+            await engine.close()
+        await self.cache.close()
+
+
+async def _open_sql(settings: Settings) -> tuple[SqlEngine, tuple[SqlEngine, ...], BucketMap]:
+    topology = mysql_topology(settings)
+    if topology is None:
+        catalog: SqlEngine = await SqliteEngine(settings.data_dir / "catalog.db", "catalog").open()
+        shards: list[SqlEngine] = [
+            await SqliteEngine(settings.data_dir / f"shard-{i}.db", f"shard-{i}").open()
+            for i in range(settings.embedded_shards)
+        ]
+        return catalog, tuple(shards), BucketMap.even(settings.embedded_shards)
+    catalog = await MysqlEngine(
+        topology.catalog.primary, "catalog", topology.catalog.replicas
+    ).open()
+    shards = [
+        await MysqlEngine(target.primary, f"shard-{i}", target.replicas).open()
+        for i, target in enumerate(topology.shards)
+    ]
+    return catalog, tuple(shards), topology.bucket_map
+
+
+async def open_backends(settings: Settings) -> Backends:
+    catalog_engine, shard_engines, bucket_map = await _open_sql(settings)
+    cache: Cache = (
+        RedisCache(settings.redis_url, settings.cache_prefix)
+        if settings.redis_url
+        else MemoryCache()
+    )
+    ids = IdGenerator()
+    return Backends(
+        catalog_engine=catalog_engine,
+        shard_engines=shard_engines,
+        cache=cache,
+        catalog=CachedCatalog(SqlCatalogStore(catalog_engine), cache),
+        subscriptions=CachedSubscriptions(
+            ShardedSubscriptionStore(shard_engines, bucket_map, ids), cache
+        ),
+        ids=ids,
+    )

@@ -1,0 +1,187 @@
+"""`typing_courses` on SQLite or MySQL; every write also queues the course for the indexer."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from datasources.catalog import SlugTaken
+from datasources.records import (
+    Category,
+    CategoryCount,
+    Course,
+    CourseDraft,
+    CourseFilter,
+    Difficulty,
+)
+from datasources.sql.engine import IntegrityViolation, Row, SqlEngine, SqlExecutor
+from datasources.sql.timestamps import from_db_required
+
+_COLUMNS = (
+    "id, slug, title, description, category, difficulty, language, tags, price_paise,"
+    " currency, validity_days, is_active, created_at, updated_at"
+)
+# Columns an update may set, mapped to how the value is stored.
+_UPDATABLE: dict[str, Callable[[Any], object]] = {
+    "slug": str,
+    "title": str,
+    "description": str,
+    "category": str,
+    "difficulty": str,
+    "language": str,
+    "tags": lambda tags: ",".join(tags),
+    "price_paise": int,
+    "currency": str,
+    "validity_days": lambda days: None if days is None else int(days),
+    "is_active": lambda active: 1 if active else 0,
+}
+
+
+def course_from_row(row: Row) -> Course:
+    return Course(
+        id=int(row[0]),
+        slug=row[1],
+        title=row[2],
+        description=row[3],
+        category=Category(row[4]),
+        difficulty=Difficulty(row[5]),
+        language=row[6],
+        tags=tuple(tag for tag in row[7].split(",") if tag),
+        price_paise=int(row[8]),
+        currency=row[9],
+        validity_days=None if row[10] is None else int(row[10]),
+        is_active=bool(row[11]),
+        created_at=from_db_required(row[12]),
+        updated_at=from_db_required(row[13]),
+    )
+
+
+def _draft_params(draft: CourseDraft, now: datetime) -> tuple[object, ...]:
+    return (
+        draft.slug,
+        draft.title,
+        draft.description,
+        draft.category.value,
+        draft.difficulty.value,
+        draft.language,
+        ",".join(draft.tags),
+        draft.price_paise,
+        draft.currency,
+        draft.validity_days,
+        1 if draft.is_active else 0,
+        now,
+        now,
+    )
+
+
+_INSERT_COURSE = (
+    "INSERT INTO typing_courses (slug, title, description, category, difficulty, language,"
+    " tags, price_paise, currency, validity_days, is_active, created_at, updated_at)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_INSERT_OUTBOX = "INSERT INTO course_outbox (course_id, created_at) VALUES (?, ?)"
+
+
+class SqlCatalogStore:
+    def __init__(self, engine: SqlEngine) -> None:
+        self.engine = engine
+
+    async def list_courses(
+        self, course_filter: CourseFilter, after_id: int | None, limit: int
+    ) -> list[Course]:
+        clauses: list[str] = ["id > ?"]
+        params: list[object] = [after_id or 0]
+        if course_filter.active_only:
+            clauses.append("is_active = 1")
+        if course_filter.category is not None:
+            clauses.append("category = ?")
+            params.append(course_filter.category.value)
+        if course_filter.difficulty is not None:
+            clauses.append("difficulty = ?")
+            params.append(course_filter.difficulty.value)
+        if course_filter.language is not None:
+            clauses.append("language = ?")
+            params.append(course_filter.language)
+        rows = await self.engine.fetch_all(
+            f"SELECT {_COLUMNS} FROM typing_courses WHERE {' AND '.join(clauses)}"
+            " ORDER BY id LIMIT ?",
+            (*params, limit),
+        )
+        return [course_from_row(row) for row in rows]
+
+    async def get_courses(self, ids: Sequence[int]) -> dict[int, Course]:
+        if not ids:
+            return {}
+        marks = ", ".join("?" * len(ids))
+        rows = await self.engine.fetch_all(
+            f"SELECT {_COLUMNS} FROM typing_courses WHERE id IN ({marks})", tuple(ids)
+        )
+        return {course.id: course for course in map(course_from_row, rows)}
+
+    async def get_course_by_slug(self, slug: str) -> Course | None:
+        row = await self.engine.fetch_one(
+            f"SELECT {_COLUMNS} FROM typing_courses WHERE slug = ?", (slug,)
+        )
+        return None if row is None else course_from_row(row)
+
+    async def category_counts(self) -> list[CategoryCount]:
+        rows = await self.engine.fetch_all(
+            "SELECT category, COUNT(*) FROM typing_courses WHERE is_active = 1"
+            " GROUP BY category ORDER BY category"
+        )
+        return [CategoryCount(Category(row[0]), int(row[1])) for row in rows]
+
+    async def count_courses(self) -> int:
+        row = await self.engine.fetch_one("SELECT COUNT(*) FROM typing_courses")
+        return 0 if row is None else int(row[0])
+
+    async def create_course(self, draft: CourseDraft, now: datetime) -> Course:
+        try:
+            async with self.engine.transaction() as tx:
+                course_id = await tx.insert(_INSERT_COURSE, _draft_params(draft, now))
+                await tx.execute(_INSERT_OUTBOX, (course_id, now))
+                return await self._read_in(tx, course_id)
+        except IntegrityViolation as error:
+            raise SlugTaken(draft.slug) from error
+
+    async def update_course(
+        self, course_id: int, changes: Mapping[str, object], now: datetime
+    ) -> Course | None:
+        unknown = set(changes) - set(_UPDATABLE)
+        if unknown:
+            raise ValueError(f"not updatable: {sorted(unknown)}")
+        assignments = [f"{column} = ?" for column in changes]
+        values = [_UPDATABLE[column](value) for column, value in changes.items()]
+        try:
+            async with self.engine.transaction() as tx:
+                updated = await tx.execute(
+                    f"UPDATE typing_courses SET {', '.join([*assignments, 'updated_at = ?'])}"
+                    " WHERE id = ?",
+                    (*values, now, course_id),
+                )
+                if not updated and not await self._exists_in(tx, course_id):
+                    return None
+                await tx.execute(_INSERT_OUTBOX, (course_id, now))
+                return await self._read_in(tx, course_id)
+        except IntegrityViolation as error:
+            raise SlugTaken(str(changes.get("slug"))) from error
+
+    async def bulk_insert_courses(self, drafts: Sequence[CourseDraft], now: datetime) -> None:
+        """Seeding path: one multi-row insert per batch, no outbox (reindex builds search)."""
+        await self.engine.execute_many(_INSERT_COURSE, [_draft_params(d, now) for d in drafts])
+
+    @staticmethod
+    async def _read_in(tx: SqlExecutor, course_id: int) -> Course:
+        row = await tx.fetch_one(
+            f"SELECT {_COLUMNS} FROM typing_courses WHERE id = ?", (course_id,)
+        )
+        assert row is not None
+        return course_from_row(row)
+
+    @staticmethod
+    async def _exists_in(tx: SqlExecutor, course_id: int) -> bool:
+        return (
+            await tx.fetch_one("SELECT 1 FROM typing_courses WHERE id = ?", (course_id,))
+            is not None
+        )

@@ -1,0 +1,78 @@
+"""The small SQL surface the stores need, implemented for SQLite and MySQL/MariaDB.
+
+Stores write SQL once with `?` placeholders; each engine adapts it to its driver.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Awaitable, Callable, Sequence
+from contextlib import AbstractAsyncContextManager
+from typing import Any, Protocol, TypeVar
+
+Row = tuple[Any, ...]
+Params = Sequence[object]
+T = TypeVar("T")
+
+
+class Dialect(enum.StrEnum):
+    SQLITE = "sqlite"
+    MYSQL = "mysql"
+
+    @property
+    def insert_ignore(self) -> str:
+        return "INSERT OR IGNORE" if self is Dialect.SQLITE else "INSERT IGNORE"
+
+    @property
+    def for_update(self) -> str:
+        # SQLite transactions start with BEGIN IMMEDIATE, which already holds the write lock.
+        return "" if self is Dialect.SQLITE else " FOR UPDATE"
+
+
+class IntegrityViolation(Exception):
+    """A unique or foreign key constraint rejected a write."""
+
+
+class TransientConflict(Exception):
+    """A deadlock or lock wait timeout: the transaction was rolled back and may be retried."""
+
+
+async def retry_on_conflict(attempt: Callable[[], Awaitable[T]], attempts: int = 3) -> T:
+    """Runs a whole transaction again when it lost a race (deadlock, or a unique key a
+    concurrent transaction just filled); the next attempt reads the winner's row."""
+    for remaining in range(attempts - 1, -1, -1):
+        try:
+            return await attempt()
+        except (TransientConflict, IntegrityViolation):
+            if not remaining:
+                raise
+    raise AssertionError("unreachable")
+
+
+class SqlExecutor(Protocol):
+    async def fetch_all(self, sql: str, params: Params = ()) -> list[Row]: ...
+
+    async def fetch_one(self, sql: str, params: Params = ()) -> Row | None: ...
+
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        """Runs one statement; returns the affected row count."""
+        ...
+
+    async def insert(self, sql: str, params: Params = ()) -> int:
+        """Runs one INSERT; returns the generated id."""
+        ...
+
+    async def execute_many(self, sql: str, rows: Sequence[Params]) -> int: ...
+
+
+class SqlEngine(SqlExecutor, Protocol):
+    dialect: Dialect
+    name: str
+
+    def transaction(self) -> AbstractAsyncContextManager[SqlExecutor]:
+        """A read-write transaction on the primary; commits on exit, rolls back on error."""
+        ...
+
+    async def ping(self) -> None: ...
+
+    async def close(self) -> None: ...

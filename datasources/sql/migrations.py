@@ -1,0 +1,167 @@
+"""Versioned, idempotent schema migrations for the catalog database and every shard.
+
+Each migration names its statements per dialect; `schema_migrations` records what ran.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from datasources.sql.engine import Dialect, SqlEngine
+
+
+class Role(enum.StrEnum):
+    CATALOG = "catalog"
+    SHARD = "shard"
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    sqlite: tuple[str, ...]
+    mysql: tuple[str, ...]
+
+    def statements(self, dialect: Dialect) -> tuple[str, ...]:
+        return self.sqlite if dialect is Dialect.SQLITE else self.mysql
+
+
+_MYSQL_TABLE_OPTIONS = "ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci"
+
+CATALOG_MIGRATIONS: tuple[Migration, ...] = (
+    Migration(
+        1,
+        "typing_courses and the search outbox",
+        sqlite=(
+            """CREATE TABLE IF NOT EXISTS typing_courses (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                slug TEXT NOT NULL UNIQUE,
+                title TEXT NOT NULL,
+                description TEXT NOT NULL,
+                category TEXT NOT NULL,
+                difficulty TEXT NOT NULL,
+                language TEXT NOT NULL,
+                tags TEXT NOT NULL DEFAULT '',
+                price_paise INTEGER NOT NULL CHECK (price_paise >= 0),
+                currency TEXT NOT NULL,
+                validity_days INTEGER NULL,
+                is_active INTEGER NOT NULL DEFAULT 1,
+                created_at TIMESTAMP NOT NULL,
+                updated_at TIMESTAMP NOT NULL)""",
+            "CREATE INDEX IF NOT EXISTS ix_typing_courses_category ON typing_courses (category)",
+            """CREATE INDEX IF NOT EXISTS ix_typing_courses_active_created
+                ON typing_courses (is_active, created_at)""",
+            """CREATE TABLE IF NOT EXISTS course_outbox (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                course_id INTEGER NOT NULL,
+                created_at TIMESTAMP NOT NULL)""",
+        ),
+        mysql=(
+            f"""CREATE TABLE IF NOT EXISTS typing_courses (
+                id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
+                slug VARCHAR(120) NOT NULL,
+                title VARCHAR(200) NOT NULL,
+                description TEXT NOT NULL,
+                category VARCHAR(32) NOT NULL,
+                difficulty VARCHAR(16) NOT NULL,
+                language VARCHAR(8) NOT NULL,
+                tags VARCHAR(1000) NOT NULL DEFAULT '',
+                price_paise BIGINT NOT NULL,
+                currency CHAR(3) NOT NULL,
+                validity_days INT NULL,
+                is_active TINYINT(1) NOT NULL DEFAULT 1,
+                created_at DATETIME(6) NOT NULL,
+                updated_at DATETIME(6) NOT NULL,
+                UNIQUE KEY uq_typing_courses_slug (slug),
+                KEY ix_typing_courses_category (category),
+                KEY ix_typing_courses_active_created (is_active, created_at),
+                CONSTRAINT ck_typing_courses_price CHECK (price_paise >= 0)
+            ) {_MYSQL_TABLE_OPTIONS}""",
+            f"""CREATE TABLE IF NOT EXISTS course_outbox (
+                id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
+                course_id BIGINT NOT NULL,
+                created_at DATETIME(6) NOT NULL
+            ) {_MYSQL_TABLE_OPTIONS}""",
+        ),
+    ),
+)
+
+SHARD_MIGRATIONS: tuple[Migration, ...] = (
+    Migration(
+        1,
+        "user_typing_courses",
+        sqlite=(
+            """CREATE TABLE IF NOT EXISTS user_typing_courses (
+                id INTEGER NOT NULL,
+                user_id INTEGER NOT NULL,
+                typing_course_id INTEGER NOT NULL,
+                enrolled_at TIMESTAMP NOT NULL,
+                expires_at TIMESTAMP NULL,
+                status TEXT NOT NULL,
+                source TEXT NOT NULL,
+                updated_at TIMESTAMP NOT NULL,
+                PRIMARY KEY (user_id, id),
+                UNIQUE (user_id, typing_course_id))""",
+            """CREATE INDEX IF NOT EXISTS ix_utc_user_enrolled
+                ON user_typing_courses (user_id, enrolled_at DESC)""",
+            "CREATE INDEX IF NOT EXISTS ix_utc_expires ON user_typing_courses (expires_at)",
+            "CREATE INDEX IF NOT EXISTS ix_utc_course ON user_typing_courses (typing_course_id)",
+        ),
+        mysql=(
+            # Partitioned by user inside the shard; every unique key includes user_id.
+            f"""CREATE TABLE IF NOT EXISTS user_typing_courses (
+                id BIGINT NOT NULL,
+                user_id BIGINT NOT NULL,
+                typing_course_id BIGINT NOT NULL,
+                enrolled_at DATETIME(6) NOT NULL,
+                expires_at DATETIME(6) NULL,
+                status VARCHAR(16) NOT NULL,
+                source VARCHAR(64) NOT NULL,
+                updated_at DATETIME(6) NOT NULL,
+                PRIMARY KEY (user_id, id),
+                UNIQUE KEY uq_utc_user_course (user_id, typing_course_id),
+                KEY ix_utc_user_enrolled (user_id, enrolled_at DESC),
+                KEY ix_utc_expires (expires_at),
+                KEY ix_utc_course (typing_course_id)
+            ) {_MYSQL_TABLE_OPTIONS} PARTITION BY HASH(user_id) PARTITIONS 16""",
+        ),
+    ),
+)
+
+MIGRATIONS_BY_ROLE = {Role.CATALOG: CATALOG_MIGRATIONS, Role.SHARD: SHARD_MIGRATIONS}
+
+_VERSION_TABLE = {
+    Dialect.SQLITE: """CREATE TABLE IF NOT EXISTS schema_migrations (
+        version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMP NOT NULL)""",
+    Dialect.MYSQL: f"""CREATE TABLE IF NOT EXISTS schema_migrations (
+        version INT NOT NULL PRIMARY KEY, name VARCHAR(200) NOT NULL,
+        applied_at DATETIME(6) NOT NULL) {_MYSQL_TABLE_OPTIONS}""",
+}
+
+
+async def applied_versions(engine: SqlEngine) -> set[int]:
+    await engine.execute(_VERSION_TABLE[engine.dialect])
+    rows = await engine.fetch_all("SELECT version FROM schema_migrations")
+    return {int(row[0]) for row in rows}
+
+
+async def migrate(engine: SqlEngine, role: Role) -> list[int]:
+    """Applies what is missing, in order; returns the versions applied now."""
+    done = await applied_versions(engine)
+    applied: list[int] = []
+    for migration in MIGRATIONS_BY_ROLE[role]:
+        if migration.version in done:
+            continue
+        # MySQL DDL commits implicitly, so each statement is idempotent on its own
+        # (IF NOT EXISTS) and the version row is written last.
+        for statement in migration.statements(engine.dialect):
+            await engine.execute(statement)
+        await engine.execute(
+            f"{engine.dialect.insert_ignore} INTO schema_migrations (version, name, applied_at)"
+            " VALUES (?, ?, ?)",
+            (migration.version, migration.name, datetime.now(UTC)),
+        )
+        applied.append(migration.version)
+    return applied

@@ -1,0 +1,180 @@
+"""MySQL/MariaDB engine through aiomysql: a primary pool and optional replica pools."""
+
+from __future__ import annotations
+
+import functools
+import itertools
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from datetime import datetime
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import aiomysql
+import pymysql
+
+from datasources.sql.engine import (
+    Dialect,
+    IntegrityViolation,
+    Params,
+    Row,
+    SqlExecutor,
+    TransientConflict,
+)
+from datasources.sql.timestamps import to_db
+
+_INTEGRITY_ERRORS = (pymysql.err.IntegrityError,)
+_DEADLOCK, _LOCK_WAIT_TIMEOUT = 1213, 1205
+
+
+@functools.lru_cache(maxsize=1024)
+def _to_pyformat(sql: str) -> str:
+    return sql.replace("%", "%%").replace("?", "%s")
+
+
+def _adapt(params: Params) -> tuple[object, ...]:
+    return tuple(to_db(p) if isinstance(p, datetime) else p for p in params)
+
+
+def parse_mysql_url(url: str) -> dict[str, Any]:
+    """mysql://user:password@host:port/database -> aiomysql connection arguments."""
+    parts = urlsplit(url)
+    if parts.scheme not in {"mysql", "mariadb"} or not parts.path.strip("/"):
+        raise ValueError(f"not a mysql://user@host:port/database URL: {parts.scheme}://…")
+    return {
+        "host": parts.hostname or "127.0.0.1",
+        "port": parts.port or 3306,
+        "user": unquote(parts.username or "root"),
+        "password": unquote(parts.password or ""),
+        "db": parts.path.strip("/"),
+    }
+
+
+class _Executor:
+    def __init__(self, connection: aiomysql.Connection) -> None:
+        self._connection = connection
+
+    async def fetch_all(self, sql: str, params: Params = ()) -> list[Row]:
+        async with self._connection.cursor() as cursor:
+            await cursor.execute(_to_pyformat(sql), _adapt(params))
+            return list(await cursor.fetchall())
+
+    async def fetch_one(self, sql: str, params: Params = ()) -> Row | None:
+        async with self._connection.cursor() as cursor:
+            await cursor.execute(_to_pyformat(sql), _adapt(params))
+            row = await cursor.fetchone()
+            return None if row is None else tuple(row)
+
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        async with self._connection.cursor() as cursor:
+            try:
+                return int(await cursor.execute(_to_pyformat(sql), _adapt(params)))
+            except _INTEGRITY_ERRORS as error:
+                raise IntegrityViolation(str(error)) from error
+
+    async def insert(self, sql: str, params: Params = ()) -> int:
+        async with self._connection.cursor() as cursor:
+            try:
+                await cursor.execute(_to_pyformat(sql), _adapt(params))
+            except _INTEGRITY_ERRORS as error:
+                raise IntegrityViolation(str(error)) from error
+            return int(cursor.lastrowid)
+
+    async def execute_many(self, sql: str, rows: Sequence[Params]) -> int:
+        if not rows:
+            return 0
+        async with self._connection.cursor() as cursor:
+            try:
+                # aiomysql folds INSERT ... VALUES into multi-row statements.
+                return int(await cursor.executemany(_to_pyformat(sql), [_adapt(r) for r in rows]))
+            except _INTEGRITY_ERRORS as error:
+                raise IntegrityViolation(str(error)) from error
+
+
+class MysqlEngine:
+    dialect = Dialect.MYSQL
+
+    def __init__(
+        self,
+        url: str,
+        name: str,
+        replica_urls: Sequence[str] = (),
+        pool_size: int = 10,
+    ) -> None:
+        self.name = name
+        self._url = url
+        self._replica_urls = tuple(replica_urls)
+        self._pool_size = pool_size
+        self._primary: aiomysql.Pool | None = None
+        self._replicas: list[aiomysql.Pool] = []
+        self._replica_cycle: itertools.cycle[aiomysql.Pool] | None = None
+
+    async def open(self) -> MysqlEngine:
+        self._primary = await self._create_pool(self._url)
+        self._replicas = [await self._create_pool(url) for url in self._replica_urls]
+        self._replica_cycle = itertools.cycle(self._replicas) if self._replicas else None
+        return self
+
+    async def _create_pool(self, url: str) -> aiomysql.Pool:
+        return await aiomysql.create_pool(
+            **parse_mysql_url(url),
+            minsize=1,
+            maxsize=self._pool_size,
+            autocommit=True,
+            charset="utf8mb4",
+            connect_timeout=5,
+            pool_recycle=3600,
+        )
+
+    def _pool(self, replica: bool) -> aiomysql.Pool:
+        if replica and self._replica_cycle is not None:
+            return next(self._replica_cycle)
+        assert self._primary is not None, "engine is not open"
+        return self._primary
+
+    async def fetch_all(self, sql: str, params: Params = (), replica: bool = False) -> list[Row]:
+        async with self._pool(replica).acquire() as connection:
+            return await _Executor(connection).fetch_all(sql, params)
+
+    async def fetch_one(self, sql: str, params: Params = (), replica: bool = False) -> Row | None:
+        async with self._pool(replica).acquire() as connection:
+            return await _Executor(connection).fetch_one(sql, params)
+
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        async with self._pool(False).acquire() as connection:
+            return await _Executor(connection).execute(sql, params)
+
+    async def insert(self, sql: str, params: Params = ()) -> int:
+        async with self._pool(False).acquire() as connection:
+            return await _Executor(connection).insert(sql, params)
+
+    async def execute_many(self, sql: str, rows: Sequence[Params]) -> int:
+        async with self.transaction() as tx:
+            return await tx.execute_many(sql, rows)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[SqlExecutor]:
+        async with self._pool(False).acquire() as connection:
+            await connection.begin()
+            try:
+                yield _Executor(connection)
+            except pymysql.err.OperationalError as error:
+                await connection.rollback()
+                if error.args and error.args[0] in (_DEADLOCK, _LOCK_WAIT_TIMEOUT):
+                    raise TransientConflict(str(error)) from error
+                raise
+            except BaseException:
+                await connection.rollback()
+                raise
+            await connection.commit()
+
+    async def ping(self) -> None:
+        for pool in [self._pool(False), *self._replicas]:
+            async with pool.acquire() as connection:
+                await connection.ping(reconnect=False)
+
+    async def close(self) -> None:
+        for pool in [p for p in [self._primary, *self._replicas] if p is not None]:
+            pool.close()
+            await pool.wait_closed()
+        self._primary, self._replicas, self._replica_cycle = None, [], None

@@ -1,0 +1,125 @@
+"""SQLite engine for the embedded default: one file per database, WAL, one writer."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from datetime import datetime
+from pathlib import Path
+
+import aiosqlite
+
+from datasources.sql.engine import Dialect, IntegrityViolation, Params, Row, SqlExecutor
+from datasources.sql.timestamps import to_sqlite_text
+
+
+def _adapt(params: Params) -> tuple[object, ...]:
+    return tuple(to_sqlite_text(p) if isinstance(p, datetime) else p for p in params)
+
+
+class _Executor:
+    def __init__(self, connection: aiosqlite.Connection) -> None:
+        self._connection = connection
+
+    async def fetch_all(self, sql: str, params: Params = ()) -> list[Row]:
+        async with self._connection.execute(sql, _adapt(params)) as cursor:
+            return [tuple(row) for row in await cursor.fetchall()]
+
+    async def fetch_one(self, sql: str, params: Params = ()) -> Row | None:
+        async with self._connection.execute(sql, _adapt(params)) as cursor:
+            row = await cursor.fetchone()
+            return None if row is None else tuple(row)
+
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        try:
+            async with self._connection.execute(sql, _adapt(params)) as cursor:
+                return cursor.rowcount
+        except sqlite3.IntegrityError as error:
+            raise IntegrityViolation(str(error)) from error
+
+    async def insert(self, sql: str, params: Params = ()) -> int:
+        try:
+            async with self._connection.execute(sql, _adapt(params)) as cursor:
+                assert cursor.lastrowid is not None
+                return cursor.lastrowid
+        except sqlite3.IntegrityError as error:
+            raise IntegrityViolation(str(error)) from error
+
+    async def execute_many(self, sql: str, rows: Sequence[Params]) -> int:
+        try:
+            async with self._connection.executemany(sql, [_adapt(r) for r in rows]) as cursor:
+                return cursor.rowcount
+        except sqlite3.IntegrityError as error:
+            raise IntegrityViolation(str(error)) from error
+
+
+class SqliteEngine:
+    """Reads go to a reader connection (WAL snapshots); writes queue for the one writer."""
+
+    dialect = Dialect.SQLITE
+
+    def __init__(self, path: Path, name: str) -> None:
+        self.path = path
+        self.name = name
+        self._writer: aiosqlite.Connection | None = None
+        self._reader: aiosqlite.Connection | None = None
+        self._write_lock = asyncio.Lock()
+
+    async def open(self) -> SqliteEngine:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._writer = await self._connect()
+        await self._writer.execute("PRAGMA journal_mode=WAL")
+        self._reader = await self._connect()
+        return self
+
+    async def _connect(self) -> aiosqlite.Connection:
+        connection = await aiosqlite.connect(self.path, isolation_level=None, timeout=30)
+        await connection.execute("PRAGMA synchronous=NORMAL")
+        await connection.execute("PRAGMA foreign_keys=ON")
+        await connection.execute("PRAGMA busy_timeout=30000")
+        return connection
+
+    def _read(self) -> _Executor:
+        assert self._reader is not None, "engine is not open"
+        return _Executor(self._reader)
+
+    async def fetch_all(self, sql: str, params: Params = ()) -> list[Row]:
+        return await self._read().fetch_all(sql, params)
+
+    async def fetch_one(self, sql: str, params: Params = ()) -> Row | None:
+        return await self._read().fetch_one(sql, params)
+
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        async with self.transaction() as tx:
+            return await tx.execute(sql, params)
+
+    async def insert(self, sql: str, params: Params = ()) -> int:
+        async with self.transaction() as tx:
+            return await tx.insert(sql, params)
+
+    async def execute_many(self, sql: str, rows: Sequence[Params]) -> int:
+        async with self.transaction() as tx:
+            return await tx.execute_many(sql, rows)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[SqlExecutor]:
+        assert self._writer is not None, "engine is not open"
+        async with self._write_lock:
+            await self._writer.execute("BEGIN IMMEDIATE")
+            try:
+                yield _Executor(self._writer)
+            except BaseException:
+                await self._writer.execute("ROLLBACK")
+                raise
+            await self._writer.execute("COMMIT")
+
+    async def ping(self) -> None:
+        await self.fetch_one("SELECT 1")
+
+    async def close(self) -> None:
+        for connection in (self._reader, self._writer):
+            if connection is not None:
+                await connection.close()
+        self._reader = self._writer = None

@@ -1,0 +1,156 @@
+"""`user_typing_courses` across shards: one user's rows live on the shard the bucket map names."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime
+
+from datasources.ids import IdGenerator
+from datasources.records import Subscription, SubscriptionStatus
+from datasources.sharding import BucketMap
+from datasources.sql.engine import Row, SqlEngine, SqlExecutor, retry_on_conflict
+from datasources.sql.timestamps import from_db, from_db_required
+from datasources.subscriptions import NewSubscription, SubscriptionKey
+
+_COLUMNS = "id, user_id, typing_course_id, enrolled_at, expires_at, status, source, updated_at"
+_INSERT = (
+    "INSERT INTO user_typing_courses (id, user_id, typing_course_id, enrolled_at, expires_at,"
+    " status, source, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def subscription_from_row(row: Row) -> Subscription:
+    return Subscription(
+        id=int(row[0]),
+        user_id=int(row[1]),
+        course_id=int(row[2]),
+        enrolled_at=from_db_required(row[3]),
+        expires_at=from_db(row[4]),
+        status=SubscriptionStatus(row[5]),
+        source=row[6],
+        updated_at=from_db_required(row[7]),
+    )
+
+
+class ShardedSubscriptionStore:
+    def __init__(self, shards: Sequence[SqlEngine], bucket_map: BucketMap, ids: IdGenerator):
+        if bucket_map.shard_count > len(shards):
+            raise ValueError(
+                f"the bucket map names {bucket_map.shard_count} shards, {len(shards)} configured"
+            )
+        self.shards = tuple(shards)
+        self.bucket_map = bucket_map
+        self._ids = ids
+
+    def shard_for(self, user_id: int) -> SqlEngine:
+        return self.shards[self.bucket_map.shard_for(user_id)]
+
+    async def list_for_user(
+        self, user_id: int, before: SubscriptionKey | None, limit: int
+    ) -> list[Subscription]:
+        keyset, params = "", [user_id]
+        if before is not None:
+            keyset = " AND (enrolled_at < ? OR (enrolled_at = ? AND id < ?))"
+            params += [before.enrolled_at, before.enrolled_at, before.id]  # type: ignore[list-item]
+        rows = await self.shard_for(user_id).fetch_all(
+            f"SELECT {_COLUMNS} FROM user_typing_courses WHERE user_id = ?{keyset}"
+            " ORDER BY enrolled_at DESC, id DESC LIMIT ?",
+            (*params, limit),
+        )
+        return [subscription_from_row(row) for row in rows]
+
+    async def get(self, user_id: int, course_id: int) -> Subscription | None:
+        row = await self.shard_for(user_id).fetch_one(
+            f"SELECT {_COLUMNS} FROM user_typing_courses"
+            " WHERE user_id = ? AND typing_course_id = ?",
+            (user_id, course_id),
+        )
+        return None if row is None else subscription_from_row(row)
+
+    async def enroll_unless_active(
+        self, enrolment: NewSubscription, now: datetime
+    ) -> Subscription | None:
+        return await retry_on_conflict(lambda: self._enroll_once(enrolment, now))
+
+    async def _enroll_once(self, enrolment: NewSubscription, now: datetime) -> Subscription | None:
+        engine = self.shard_for(enrolment.user_id)
+        async with engine.transaction() as tx:
+            current = await self._locked(tx, engine, enrolment.user_id, enrolment.course_id)
+            if current is not None and current.is_active_at(now):
+                return None
+            if current is None:
+                await tx.execute(
+                    _INSERT,
+                    (
+                        self._ids.next_id(),
+                        enrolment.user_id,
+                        enrolment.course_id,
+                        enrolment.enrolled_at,
+                        enrolment.expires_at,
+                        SubscriptionStatus.ACTIVE.value,
+                        enrolment.source,
+                        now,
+                    ),
+                )
+            else:
+                await tx.execute(
+                    "UPDATE user_typing_courses SET enrolled_at = ?, expires_at = ?, status = ?,"
+                    " source = ?, updated_at = ? WHERE user_id = ? AND id = ?",
+                    (
+                        enrolment.enrolled_at,
+                        enrolment.expires_at,
+                        SubscriptionStatus.ACTIVE.value,
+                        enrolment.source,
+                        now,
+                        enrolment.user_id,
+                        current.id,
+                    ),
+                )
+            return await self._locked(tx, engine, enrolment.user_id, enrolment.course_id)
+
+    async def cancel(self, user_id: int, course_id: int, now: datetime) -> Subscription | None:
+        engine = self.shard_for(user_id)
+        async with engine.transaction() as tx:
+            current = await self._locked(tx, engine, user_id, course_id)
+            if current is None or not current.is_active_at(now):
+                return None
+            await tx.execute(
+                "UPDATE user_typing_courses SET status = ?, expires_at = ?, updated_at = ?"
+                " WHERE user_id = ? AND id = ?",
+                (SubscriptionStatus.CANCELLED.value, now, now, user_id, current.id),
+            )
+            return await self._locked(tx, engine, user_id, course_id)
+
+    async def bulk_insert(self, enrolments: Sequence[NewSubscription]) -> int:
+        """Seeding path: rows grouped by shard, shards written concurrently."""
+        by_shard: dict[int, list[tuple[object, ...]]] = defaultdict(list)
+        for e in enrolments:
+            by_shard[self.bucket_map.shard_for(e.user_id)].append(
+                (
+                    self._ids.next_id(),
+                    e.user_id,
+                    e.course_id,
+                    e.enrolled_at,
+                    e.expires_at,
+                    SubscriptionStatus.ACTIVE.value,
+                    e.source,
+                    e.enrolled_at,
+                )
+            )
+        counts = await asyncio.gather(
+            *(self.shards[shard].execute_many(_INSERT, rows) for shard, rows in by_shard.items())
+        )
+        return sum(counts)
+
+    @staticmethod
+    async def _locked(
+        tx: SqlExecutor, engine: SqlEngine, user_id: int, course_id: int
+    ) -> Subscription | None:
+        row = await tx.fetch_one(
+            f"SELECT {_COLUMNS} FROM user_typing_courses WHERE user_id = ? AND typing_course_id = ?"
+            f"{engine.dialect.for_update}",
+            (user_id, course_id),
+        )
+        return None if row is None else subscription_from_row(row)
