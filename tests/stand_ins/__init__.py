@@ -1,0 +1,1 @@
+"""Local stand-ins for external services that cannot be reached from the test environment."""
