@@ -5,11 +5,8 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 
 from datasources.payments.razorpay_provider import RazorpayProvider, RazorpaySettings
+from tests.payments.stand_in_credentials import KEY_ID, KEY_SECRET, WEBHOOK_SECRET
 from tests.stand_ins.razorpay_api import RazorpayApiStandIn
-
-KEY_ID = "rzp_test_StandInKey00001"
-KEY_SECRET = "stand-in-key-secret-Q7w3Zr"
-WEBHOOK_SECRET = "stand-in-webhook-secret-Lp4Xv"
 
 
 @pytest.fixture(scope="session")

@@ -21,7 +21,7 @@ from datasources.payments.provider import (
 )
 from datasources.payments.razorpay_provider import RazorpayProvider, RazorpaySettings
 from datasources.payments.signatures import payment_signature, webhook_signature
-from tests.payments.conftest import KEY_ID, KEY_SECRET, WEBHOOK_SECRET
+from tests.payments.stand_in_credentials import KEY_ID, KEY_SECRET, WEBHOOK_SECRET
 from tests.stand_ins.razorpay_api import RazorpayApiStandIn
 
 
