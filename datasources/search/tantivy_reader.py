@@ -1,0 +1,209 @@
+"""Answers searches and suggestions from one tantivy searcher (blocking; run it in a thread)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, cast
+
+import tantivy
+from tantivy import Order, Query
+
+from datasources.search import tantivy_schema as fields
+from datasources.search.contract import (
+    FACET_NAMES,
+    PRICE_BUCKETS,
+    FacetBucket,
+    SearchFilters,
+    SearchHit,
+    SearchRequest,
+    SearchResult,
+    SearchSort,
+    Suggestion,
+)
+from datasources.search.facets import filters_for_facet, term_buckets
+from datasources.search.highlight import (
+    DESCRIPTION_FRAGMENT_CHARS,
+    TermMatcher,
+    TokenSpan,
+    highlight,
+)
+from datasources.search.tantivy_queries import TantivyQueries, TextQuery
+
+_FACET_FIELDS = {
+    "category": fields.CATEGORY,
+    "difficulty": fields.DIFFICULTY,
+    "language": fields.LANGUAGE,
+    "tags": fields.TAGS,
+}
+# Distinct values a terms aggregation returns before we sort and cut them ourselves; above any
+# realistic number of tags, so counts and tie order are exact.
+_TERMS_AGGREGATION_SIZE = 10_000
+# Extra hits fetched past a page so that a tie on the sort key at its end is usually seen at once.
+_TIE_MARGIN = 16
+
+
+@dataclass(frozen=True, slots=True)
+class _Ordering:
+    """How tantivy orders hits, and how we order the equal ones (by course_id)."""
+
+    search_options: dict[str, Any]
+    descending: bool
+    is_relevance: bool
+
+
+_BY_RELEVANCE = _Ordering({"weight_by_field": fields.POPULARITY_WEIGHT}, True, True)
+_ORDERINGS = {
+    SearchSort.POPULAR: _Ordering(
+        {"order_by_field": fields.POPULARITY, "order": Order.Desc}, True, False
+    ),
+    SearchSort.NEWEST: _Ordering(
+        {"order_by_field": fields.CREATED, "order": Order.Desc}, True, False
+    ),
+    SearchSort.PRICE_ASC: _Ordering(
+        {"order_by_field": fields.PRICE, "order": Order.Asc}, False, False
+    ),
+    SearchSort.PRICE_DESC: _Ordering(
+        {"order_by_field": fields.PRICE, "order": Order.Desc}, True, False
+    ),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class _RankedDoc:
+    key: float
+    course_id: int
+    address: tantivy.DocAddress
+
+
+def run_search(
+    searcher: tantivy.Searcher, queries: TantivyQueries, request: SearchRequest
+) -> SearchResult:
+    text = queries.text(request.query)
+    query = queries.combine(text, queries.filters(request.filters))
+    ordering = _ordering_for(request.sort, browsing=text is None)
+    page, total = _ranked_page(searcher, query, ordering, request.offset, request.limit)
+    matcher = TermMatcher(text.terms if text else (), typo_tolerant=True)
+    hits = tuple(_hit(searcher, ranked, matcher, ordering.is_relevance) for ranked in page)
+    facets = _facets(searcher, queries, text, request.filters)
+    return SearchResult(hits=hits, total=total, facets=facets)
+
+
+def run_autocomplete(
+    searcher: tantivy.Searcher, queries: TantivyQueries, prefix: str, limit: int
+) -> list[Suggestion]:
+    query = queries.autocomplete(prefix)
+    if query is None:
+        return []
+    page, _ = _ranked_page(searcher, query, _BY_RELEVANCE, 0, limit)
+    return [
+        Suggestion(
+            course_id=ranked.course_id,
+            title=str(searcher.doc(ranked.address).get_first(fields.TITLE) or ""),
+            score=ranked.key,
+        )
+        for ranked in page
+    ]
+
+
+def _ordering_for(sort: SearchSort, *, browsing: bool) -> _Ordering:
+    if sort is SearchSort.RELEVANCE:
+        return _ORDERINGS[SearchSort.POPULAR] if browsing else _BY_RELEVANCE
+    return _ORDERINGS[sort]
+
+
+def _ranked_page(
+    searcher: tantivy.Searcher, query: Query, ordering: _Ordering, offset: int, limit: int
+) -> tuple[list[_RankedDoc], int]:
+    """The page in (key, course_id) order, and the total number of matches.
+
+    tantivy breaks ties by internal doc address, which changes as segments merge. We fetch past
+    the page until the key at the page's end is followed by a different key (or matches run out),
+    so every doc tied with the page's last one is in hand, then order ties by course_id ourselves.
+    """
+    page_end = offset + limit
+    fetch = page_end + _TIE_MARGIN
+    while True:
+        result = searcher.search(query, limit=fetch, count=True, **ordering.search_options)
+        hits = result.hits
+        exhausted = len(hits) < fetch
+        if exhausted or hits[-1][0] != hits[page_end - 1][0]:
+            break
+        fetch *= 2
+    total = _match_count(result)
+    addresses = [address for _, address in hits]
+    course_ids = searcher.fast_field_values(fields.COURSE_ID, addresses)
+    ranked = [
+        _RankedDoc(float(key), int(course_id or 0), address)
+        for (key, address), course_id in zip(hits, course_ids, strict=True)
+    ]
+    sign = -1.0 if ordering.descending else 1.0
+    ranked.sort(key=lambda doc: (sign * doc.key, doc.course_id))
+    return ranked[offset:page_end], total
+
+
+def _match_count(result: tantivy.SearchResult) -> int:
+    count = cast(Any, result).count  # present at run time (count=True), missing from the stub
+    return int(count)
+
+
+def _hit(
+    searcher: tantivy.Searcher, ranked: _RankedDoc, matcher: TermMatcher, is_relevance: bool
+) -> SearchHit:
+    document = searcher.doc(ranked.address)
+    title = str(document.get_first(fields.TITLE) or "")
+    description = str(document.get_first(fields.DESCRIPTION) or "")
+    return SearchHit(
+        course_id=ranked.course_id,
+        score=ranked.key if is_relevance else 0.0,
+        title_highlight=highlight(title, _spans(title, matcher), matcher),
+        description_highlight=highlight(
+            description, _spans(description, matcher), matcher, DESCRIPTION_FRAGMENT_CHARS
+        ),
+    )
+
+
+def _spans(text: str, matcher: TermMatcher) -> list[TokenSpan]:
+    if not matcher:
+        return []
+    tokens = fields.course_text_analyzer.pre_tokenize(text).tokens
+    return [TokenSpan(token.char_offset_from, token.char_offset_to, token.text) for token in tokens]
+
+
+def _facets(
+    searcher: tantivy.Searcher,
+    queries: TantivyQueries,
+    text: TextQuery | None,
+    filters: SearchFilters,
+) -> dict[str, tuple[FacetBucket, ...]]:
+    # Facets whose own filter is not set count under the same filters: one aggregation for them.
+    facets_by_filters: dict[SearchFilters, list[str]] = {}
+    for facet in FACET_NAMES:
+        facets_by_filters.setdefault(filters_for_facet(filters, facet), []).append(facet)
+    counted: dict[str, tuple[FacetBucket, ...]] = {}
+    for facet_filters, facets in facets_by_filters.items():
+        query = queries.combine(text, queries.filters(facet_filters))
+        aggregations = searcher.aggregate(query, {facet: _aggregation(facet) for facet in facets})
+        for facet in facets:
+            counted[facet] = _buckets(facet, aggregations[facet]["buckets"])
+    return {facet: counted[facet] for facet in FACET_NAMES}
+
+
+def _aggregation(facet: str) -> dict[str, Any]:
+    if facet == "price":
+        ranges = []
+        for bucket in PRICE_BUCKETS:
+            bounds: dict[str, Any] = {"key": bucket.key, "from": bucket.min_paise}
+            if bucket.max_paise is not None:
+                bounds["to"] = bucket.max_paise + 1  # "to" is exclusive
+            ranges.append(bounds)
+        return {"range": {"field": fields.PRICE, "ranges": ranges}}
+    return {"terms": {"field": _FACET_FIELDS[facet], "size": _TERMS_AGGREGATION_SIZE}}
+
+
+def _buckets(facet: str, raw_buckets: Sequence[dict[str, Any]]) -> tuple[FacetBucket, ...]:
+    counts = ((str(bucket["key"]), int(bucket["doc_count"])) for bucket in raw_buckets)
+    if facet == "price":
+        by_key = dict(counts)
+        return tuple(FacetBucket(bucket.key, by_key.get(bucket.key, 0)) for bucket in PRICE_BUCKETS)
+    return term_buckets(counts)
