@@ -1,0 +1,209 @@
+"""The production search engine: OpenSearch through opensearch-py's async client.
+
+Searches go to an alias (default "courses"). A rebuild fills a new index courses_<timestamp>, then
+moves the alias to it in one _aliases call and deletes the old index, so readers never see a
+half-built index.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from typing import Any, cast
+
+from opensearchpy import AsyncOpenSearch
+from opensearchpy.exceptions import ConnectionError as TransportConnectionError
+from opensearchpy.exceptions import NotFoundError, TransportError
+
+from datasources.search.contract import (
+    MAX_SUGGESTIONS,
+    DocumentBatches,
+    SearchDocument,
+    SearchRequest,
+    SearchResult,
+    SearchUnavailable,
+    Suggestion,
+)
+from datasources.search.opensearch_bodies import (
+    Body,
+    build_autocomplete_body,
+    build_mapping,
+    build_search_body,
+    document_source,
+    parse_search_response,
+    parse_suggestions,
+)
+from datasources.search.rebuild import WriteJournal, document_batches
+
+# Statuses that mean "not now" rather than "wrong request".
+_RETRYABLE_STATUSES = frozenset({429, 502, 503, 504})
+
+
+class BulkIndexingError(Exception):
+    """OpenSearch rejected some documents of a bulk request (a mapping or data problem)."""
+
+
+class OpenSearchEngine:
+    def __init__(self, client: AsyncOpenSearch, alias: str = "courses") -> None:
+        self._client = client
+        self._alias = alias
+        self._write_lock = asyncio.Lock()
+        self._rebuild_lock = asyncio.Lock()
+        self._journal: WriteJournal | None = None
+
+    @classmethod
+    def connect(cls, url: str, alias: str = "courses", **client_options: Any) -> OpenSearchEngine:
+        return cls(AsyncOpenSearch(hosts=[url], **client_options), alias)
+
+    @property
+    def alias(self) -> str:
+        return self._alias
+
+    async def search(self, request: SearchRequest) -> SearchResult:
+        async with _unavailable_on_outage():
+            response = await self._client.search(index=self._alias, body=build_search_body(request))
+        return parse_search_response(cast(Body, response))
+
+    async def autocomplete(self, prefix: str, limit: int) -> list[Suggestion]:
+        if not 1 <= limit <= MAX_SUGGESTIONS:
+            raise ValueError(f"limit must be between 1 and {MAX_SUGGESTIONS}")
+        body = build_autocomplete_body(prefix, limit)
+        if body is None:
+            await self._require_index()
+            return []
+        async with _unavailable_on_outage():
+            response = await self._client.search(index=self._alias, body=body)
+        return parse_suggestions(cast(Body, response))
+
+    async def upsert(self, docs: Sequence[SearchDocument]) -> None:
+        await self._write(tuple(docs), ())
+
+    async def delete(self, course_ids: Sequence[int]) -> None:
+        await self._write((), tuple(course_ids))
+
+    async def rebuild(self, docs: DocumentBatches) -> None:
+        async with self._rebuild_lock:
+            index = f"{self._alias}_{datetime.now(UTC):%Y%m%d%H%M%S%f}"
+            mapping = build_mapping()
+            # No refreshes while bulk loading; the swap step refreshes once.
+            mapping["settings"]["refresh_interval"] = "-1"
+            async with _unavailable_on_outage():
+                await self._client.indices.create(index=index, body=mapping)
+            try:
+                previous = await self._fill_and_swap(index, docs)
+            except BaseException:
+                self._journal = None
+                # Best effort: the rebuild's own error is the one worth reporting.
+                with contextlib.suppress(TransportError):
+                    await self._client.indices.delete(
+                        index=index, params={"ignore_unavailable": "true"}
+                    )
+                raise
+            for old in previous:
+                with contextlib.suppress(TransportError):  # a leftover index is only wasted space
+                    await self._client.indices.delete(
+                        index=old, params={"ignore_unavailable": "true"}
+                    )
+
+    async def has_index(self) -> bool:
+        async with _unavailable_on_outage():
+            return bool(await self._client.indices.exists_alias(name=self._alias))
+
+    async def ping(self) -> bool:
+        try:
+            return bool(await self._client.ping())
+        except TransportError:
+            return False
+
+    async def close(self) -> None:
+        await self._client.close()
+
+    async def drop(self) -> None:
+        """Delete every index this alias has used; for tests and decommissioning."""
+        async with _unavailable_on_outage():
+            await self._client.indices.delete(
+                index=f"{self._alias}_*", params={"ignore_unavailable": "true"}
+            )
+
+    async def _write(self, upserts: Sequence[SearchDocument], deletes: Sequence[int]) -> None:
+        async with self._write_lock:
+            await self._require_index()
+            await self._bulk(self._alias, upserts, deletes, refresh="wait_for")
+            if self._journal is not None:
+                self._journal.record(upserts, deletes)
+
+    async def _fill_and_swap(self, index: str, docs: DocumentBatches) -> list[str]:
+        """Fill index, then move the alias onto it; returns the indices the alias left."""
+        self._journal = WriteJournal()
+        async for batch in document_batches(docs):
+            await self._bulk(index, batch, (), refresh="false")
+        async with self._write_lock:
+            journal, self._journal = self._journal, None
+            for upserts, deletes in journal.entries if journal else ():
+                await self._bulk(index, upserts, deletes, refresh="false")
+            async with _unavailable_on_outage():
+                await self._client.indices.put_settings(
+                    index=index, body={"index": {"refresh_interval": None}}
+                )
+                await self._client.indices.refresh(index=index)
+                previous = await self._indices_behind_alias()
+                actions: list[Body] = [{"add": {"index": index, "alias": self._alias}}]
+                actions += [{"remove": {"index": old, "alias": self._alias}} for old in previous]
+                await self._client.indices.update_aliases(body={"actions": actions})
+        return previous
+
+    async def _bulk(
+        self,
+        index: str,
+        upserts: Sequence[SearchDocument],
+        deletes: Sequence[int],
+        *,
+        refresh: str,
+    ) -> None:
+        lines: list[Body] = []
+        for course_id in deletes:
+            lines.append({"delete": {"_index": index, "_id": str(course_id)}})
+        for doc in upserts:
+            lines.append({"index": {"_index": index, "_id": str(doc.course_id)}})
+            lines.append(document_source(doc))
+        if not lines:
+            return
+        async with _unavailable_on_outage():
+            response = cast(Body, await self._client.bulk(body=lines, params={"refresh": refresh}))
+        if response.get("errors"):
+            failures = [
+                outcome
+                for item in response["items"]
+                for action, outcome in item.items()
+                if outcome.get("error")
+                and not (action == "delete" and outcome.get("status") == 404)
+            ]
+            if failures:
+                raise BulkIndexingError(f"{len(failures)} documents rejected: {failures[0]}")
+
+    async def _indices_behind_alias(self) -> list[str]:
+        try:
+            found = await self._client.indices.get_alias(name=self._alias)
+        except NotFoundError:
+            return []
+        return sorted(cast(Body, found))
+
+    async def _require_index(self) -> None:
+        if not await self.has_index():
+            raise SearchUnavailable(f"no search index behind alias {self._alias!r}")
+
+
+@asynccontextmanager
+async def _unavailable_on_outage() -> AsyncIterator[None]:
+    """Turns "OpenSearch is down or the index is missing" into SearchUnavailable."""
+    try:
+        yield
+    except (TransportConnectionError, NotFoundError) as outage:
+        raise SearchUnavailable(str(outage)) from outage
+    except TransportError as error:
+        if error.status_code in _RETRYABLE_STATUSES:
+            raise SearchUnavailable(str(error)) from error
+        raise
