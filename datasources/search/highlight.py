@@ -1,8 +1,8 @@
 """Marks matched terms in a text as HTML: <em> around matches, everything else escaped.
 
-Used by engines without a highlighter of their own. An engine supplies the text's tokens (their
-character offsets and analysed form) and the query terms; a token matches a term it equals or, for
-typo-tolerant queries, is within the term's fuzziness of.
+For engines without a highlighter of their own: the engine analyses the text, asks a TermMatcher
+which tokens match the query (equal to a query term or, for typo-tolerant queries, within the
+term's fuzziness of it) and passes the matches' character offsets to highlight().
 """
 
 from __future__ import annotations
@@ -18,10 +18,9 @@ DESCRIPTION_FRAGMENT_CHARS = 200
 
 
 @dataclass(frozen=True, slots=True)
-class TokenSpan:
+class TextSpan:
     start: int  # character offsets into the text
     end: int
-    term: str  # analysed form, comparable with query terms
 
 
 class TermMatcher:
@@ -51,6 +50,10 @@ def within_edits(left: str, right: str, limit: int) -> bool:
         return True
     if limit == 0 or abs(len(left) - len(right)) > limit:
         return False
+    # Each edit brings in at most one character the other side lacks: a cheap lower bound that
+    # rejects most words before the quadratic table below.
+    if len(set(left).difference(right)) > limit or len(set(right).difference(left)) > limit:
+        return False
     before_previous: list[int] = []
     previous = list(range(len(right) + 1))
     for i, left_char in enumerate(left, start=1):
@@ -72,18 +75,12 @@ def within_edits(left: str, right: str, limit: int) -> bool:
     return previous[-1] <= limit
 
 
-def highlight(
-    text: str,
-    spans: Sequence[TokenSpan],
-    matcher: TermMatcher,
-    max_chars: int | None = None,
-) -> str:
+def highlight(text: str, matches: Sequence[TextSpan], max_chars: int | None = None) -> str:
     """HTML for text (or a fragment of at most max_chars around the first match)."""
-    matched = [span for span in spans if matcher(span.term)] if matcher else []
-    start, end = _fragment_bounds(text, matched, max_chars)
+    start, end = _fragment_bounds(text, matches, max_chars)
     parts: list[str] = []
     position = start
-    for span in matched:
+    for span in matches:
         if span.start < position or span.end > end:
             continue
         parts.append(html.escape(text[position : span.start]))
@@ -94,14 +91,14 @@ def highlight(
 
 
 def _fragment_bounds(
-    text: str, matched: Sequence[TokenSpan], max_chars: int | None
+    text: str, matches: Sequence[TextSpan], max_chars: int | None
 ) -> tuple[int, int]:
     if max_chars is None or len(text) <= max_chars:
         return 0, len(text)
     start = 0
-    if matched:
+    if matches:
         # Some context before the first match, starting at a word boundary.
-        start = max(0, matched[0].start - max_chars // 5)
+        start = max(0, matches[0].start - max_chars // 5)
         start = text.rfind(" ", 0, start) + 1 if start > 0 else 0
     end = min(len(text), start + max_chars)
     if end < len(text):

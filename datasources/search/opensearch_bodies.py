@@ -22,7 +22,7 @@ from datasources.search.contract import (
     Suggestion,
 )
 from datasources.search.facets import filters_for_facet, price_bounds, term_buckets
-from datasources.search.highlight import DESCRIPTION_FRAGMENT_CHARS, TermMatcher, highlight
+from datasources.search.highlight import DESCRIPTION_FRAGMENT_CHARS, highlight
 from datasources.search.query_text import exact_title_key, query_words
 from datasources.search.ranking import (
     DESCRIPTION_BOOST,
@@ -51,7 +51,6 @@ _POPULARITY_BOOST = 2.0
 _DISMAX_TIE_BREAKER = 0.1
 _EXACT_PREFIX_BOOST = 3.0
 _MAX_PREFIX_CHARS = 20
-_NO_MATCHES = TermMatcher((), typo_tolerant=False)
 
 
 def build_mapping() -> Body:
@@ -360,9 +359,9 @@ def _hit(hit: Body) -> SearchHit:
     return SearchHit(
         course_id=int(source["course_id"]),
         score=float(hit.get("_score") or 0.0),
-        title_highlight=_first(highlights.get("title")) or highlight(title, (), _NO_MATCHES),
+        title_highlight=_first(highlights.get("title")) or highlight(title, ()),
         description_highlight=_first(highlights.get("description"))
-        or highlight(description, (), _NO_MATCHES, DESCRIPTION_FRAGMENT_CHARS),
+        or highlight(description, (), DESCRIPTION_FRAGMENT_CHARS),
     )
 
 

@@ -25,7 +25,7 @@ from datasources.search.facets import filters_for_facet, term_buckets
 from datasources.search.highlight import (
     DESCRIPTION_FRAGMENT_CHARS,
     TermMatcher,
-    TokenSpan,
+    TextSpan,
     highlight,
 )
 from datasources.search.tantivy_queries import TantivyQueries, TextQuery
@@ -156,18 +156,23 @@ def _hit(
     return SearchHit(
         course_id=ranked.course_id,
         score=ranked.key if is_relevance else 0.0,
-        title_highlight=highlight(title, _spans(title, matcher), matcher),
+        title_highlight=highlight(title, _matches(title, matcher)),
         description_highlight=highlight(
-            description, _spans(description, matcher), matcher, DESCRIPTION_FRAGMENT_CHARS
+            description, _matches(description, matcher), DESCRIPTION_FRAGMENT_CHARS
         ),
     )
 
 
-def _spans(text: str, matcher: TermMatcher) -> list[TokenSpan]:
+def _matches(text: str, matcher: TermMatcher) -> list[TextSpan]:
+    """Where text's words, analysed like the indexed field, match the query."""
     if not matcher:
         return []
     tokens = fields.course_text_analyzer.pre_tokenize(text).tokens
-    return [TokenSpan(token.char_offset_from, token.char_offset_to, token.text) for token in tokens]
+    return [
+        TextSpan(token.char_offset_from, token.char_offset_to)
+        for token in tokens
+        if matcher(token.text)
+    ]
 
 
 def _facets(
