@@ -2,7 +2,8 @@
 
 Every blocking tantivy call runs in a worker thread so the event loop only waits on awaits. One
 process writes an index directory at a time (tantivy allows one writer): writes are serialised by
-an asyncio lock, and searches use the searcher of the last commit.
+an asyncio lock, and searches use the searcher of the last commit. Another process opening the
+same root sees the index current at its open; it does not follow later swaps.
 """
 
 from __future__ import annotations
