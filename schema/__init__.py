@@ -1,0 +1,52 @@
+"""The GraphQL schema: types, inputs and the Query/Mutation roots. No I/O here."""
+
+from __future__ import annotations
+
+import logging
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import (
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
+
+from resolvers.errors import ClientError
+from schema.mutation import Mutation
+from schema.query import Query
+
+log = logging.getLogger("coursegate.errors")
+
+MAX_DEPTH = 10
+MAX_ALIASES = 30
+MAX_TOKENS = 2000
+
+
+def _should_mask(error: GraphQLError) -> bool:
+    """Parse, validation and ClientErrors reach the client; anything else is a bug."""
+    original = error.original_error
+    if original is None or isinstance(original, ClientError):
+        return False
+    log.error("unexpected error at %s", error.path, exc_info=original)
+    return True
+
+
+def build_schema() -> strawberry.Schema:
+    return strawberry.Schema(
+        query=Query,
+        mutation=Mutation,
+        # Factories: strawberry builds fresh extension instances per request (the
+        # parse and validation caches themselves are shared at module level).
+        extensions=[
+            lambda: MaxTokensLimiter(MAX_TOKENS),
+            lambda: ParserCache(maxsize=1024),
+            lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
+            lambda: MaxAliasesLimiter(MAX_ALIASES),
+            lambda: ValidationCache(maxsize=1024),
+            lambda: MaskErrors(should_mask_error=_should_mask, error_message="Internal error"),
+        ],
+    )

@@ -70,16 +70,21 @@ class SqliteEngine:
     async def open(self) -> SqliteEngine:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._writer = await self._connect()
-        await self._writer.execute("PRAGMA journal_mode=WAL")
+        await self._run(self._writer, "PRAGMA journal_mode=WAL")
         self._reader = await self._connect()
         return self
 
     async def _connect(self) -> aiosqlite.Connection:
         connection = await aiosqlite.connect(self.path, isolation_level=None, timeout=30)
-        await connection.execute("PRAGMA synchronous=NORMAL")
-        await connection.execute("PRAGMA foreign_keys=ON")
-        await connection.execute("PRAGMA busy_timeout=30000")
+        for pragma in ("synchronous=NORMAL", "foreign_keys=ON", "busy_timeout=30000"):
+            await self._run(connection, f"PRAGMA {pragma}")
         return connection
+
+    @staticmethod
+    async def _run(connection: aiosqlite.Connection, statement: str) -> None:
+        # Closing the cursor finalises the statement, which otherwise keeps a lock.
+        async with connection.execute(statement) as cursor:
+            await cursor.fetchall()
 
     def _read(self) -> _Executor:
         assert self._reader is not None, "engine is not open"
@@ -107,13 +112,13 @@ class SqliteEngine:
     async def transaction(self) -> AsyncIterator[SqlExecutor]:
         assert self._writer is not None, "engine is not open"
         async with self._write_lock:
-            await self._writer.execute("BEGIN IMMEDIATE")
+            await self._run(self._writer, "BEGIN IMMEDIATE")
             try:
                 yield _Executor(self._writer)
             except BaseException:
-                await self._writer.execute("ROLLBACK")
+                await self._run(self._writer, "ROLLBACK")
                 raise
-            await self._writer.execute("COMMIT")
+            await self._run(self._writer, "COMMIT")
 
     async def ping(self) -> None:
         await self.fetch_one("SELECT 1")

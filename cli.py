@@ -1,0 +1,103 @@
+"""The `coursegate` command: serve, migrate, seed, token."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+from datetime import timedelta
+
+from datasources.backends import open_backends
+from jobs.seed import seed_demo, seed_synthetic
+from resolvers.auth import issue_token
+from settings import Settings
+
+
+async def _migrate(settings: Settings) -> None:
+    backends = await open_backends(settings)
+    try:
+        for database, versions in (await backends.migrate()).items():
+            done = ", ".join(map(str, versions)) if versions else "up to date"
+            print(f"{database}: {done}")
+    finally:
+        await backends.close()
+
+
+async def _seed(settings: Settings, args: argparse.Namespace) -> None:
+    backends = await open_backends(settings)
+    try:
+        await backends.migrate()
+        if args.users:
+            report = await seed_synthetic(
+                backends, args.courses, args.users, args.subscriptions_per_user, args.first_user
+            )
+        else:
+            report = await seed_demo(backends)
+            if not report.courses:
+                print("the catalog already has courses: demo data not loaded again")
+                return
+        print(
+            f"seeded {report.courses} courses and {report.subscriptions} subscriptions"
+            f" in {report.seconds:.1f}s ({report.subscription_rows_per_second:,.0f} rows/s)"
+        )
+    finally:
+        await backends.close()
+
+
+def _serve(settings: Settings, args: argparse.Namespace) -> None:
+    import uvicorn
+
+    uvicorn.run(
+        "gateway:create_app",
+        factory=True,
+        host=args.host or settings.host,
+        port=args.port or settings.port,
+        workers=args.workers,
+        access_log=False,
+        log_level="info",
+    )
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="coursegate", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="run the gateway")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.add_argument("--workers", type=int, default=1)
+    commands.add_parser("migrate", help="create or upgrade the schema on every database")
+    seed = commands.add_parser("seed", help="load demo data, or a synthetic set with --users")
+    seed.add_argument("--users", type=int, default=0, help="synthetic users to add")
+    seed.add_argument("--subscriptions-per-user", type=int, default=2)
+    seed.add_argument("--courses", type=int, default=10_000, help="synthetic catalog size")
+    seed.add_argument("--first-user", type=int, default=1_000_000)
+    token = commands.add_parser("token", help="print a bearer token for a user")
+    token.add_argument("--user", type=int, required=True)
+    token.add_argument("--admin", action="store_true")
+    token.add_argument("--days", type=int, default=7, help="validity in days")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    settings = Settings.from_env()
+    if args.command == "token":
+        if args.user < 1:
+            print("--user must be a positive id", file=sys.stderr)
+            return 2
+        ttl = timedelta(days=args.days)
+        print(issue_token(settings.jwt_secret, args.user, admin=args.admin, ttl=ttl))
+    elif args.command == "migrate":
+        asyncio.run(_migrate(settings))
+    elif args.command == "seed":
+        asyncio.run(_seed(settings, args))
+    elif args.command == "serve":
+        _serve(settings, args)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

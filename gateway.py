@@ -1,0 +1,140 @@
+"""Builds the ASGI app: /graphql (GraphiQL on GET), /healthz, /readyz, /metrics.
+
+The lifespan opens the datasources the settings name and closes them on shutdown.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import orjson
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.routing import Route
+from strawberry.http.ides import get_graphql_ide_html
+
+from datasources.backends import Backends, open_backends
+from loaders import Loaders
+from resolvers.auth import AuthenticationFailed, principal_from_header
+from resolvers.context import RequestContext
+from schema import build_schema
+from settings import Settings
+
+log = logging.getLogger("coursegate")
+
+MAX_BODY_BYTES = 64 * 1024
+_JSON = "application/json"
+
+
+def _error_response(status: int, message: str, code: str, request_id: str) -> Response:
+    body = {"errors": [{"message": message, "extensions": {"code": code}}]}
+    return Response(
+        orjson.dumps(body), status, media_type=_JSON, headers={"x-request-id": request_id}
+    )
+
+
+def _parse_graphql_body(raw: bytes) -> tuple[str, dict[str, Any] | None, str | None]:
+    """(query, variables, operationName) or ValueError with what is wrong."""
+    try:
+        body = orjson.loads(raw)
+    except orjson.JSONDecodeError as error:
+        raise ValueError("the body is not valid JSON") from error
+    if not isinstance(body, dict) or not isinstance(body.get("query"), str):
+        raise ValueError("the body must be a JSON object with a `query` string")
+    variables = body.get("variables")
+    operation_name = body.get("operationName")
+    if variables is not None and not isinstance(variables, dict):
+        raise ValueError("`variables` must be a JSON object")
+    if operation_name is not None and not isinstance(operation_name, str):
+        raise ValueError("`operationName` must be a string")
+    return body["query"], variables, operation_name
+
+
+def create_app(settings: Settings | None = None, backends: Backends | None = None) -> Starlette:
+    """`backends` given: the caller owns them (tests); otherwise the lifespan opens them."""
+    settings = settings or Settings.from_env()
+    schema = build_schema()
+    graphiql_html = get_graphql_ide_html()
+    state: dict[str, Backends] = {}
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if backends is not None:
+            state["backends"] = backends
+            yield
+            return
+        opened = await open_backends(settings)
+        state["backends"] = opened
+        try:
+            yield
+        finally:
+            await opened.close()
+
+    async def graphql_get(request: Request) -> Response:
+        return HTMLResponse(graphiql_html)
+
+    async def graphql_post(request: Request) -> Response:
+        request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
+        raw = await request.body()
+        if len(raw) > MAX_BODY_BYTES:
+            return _error_response(413, "the request body is too large", "BAD_REQUEST", request_id)
+        try:
+            query, variables, operation_name = _parse_graphql_body(raw)
+        except ValueError as error:
+            return _error_response(400, str(error), "BAD_REQUEST", request_id)
+        try:
+            principal = principal_from_header(
+                settings.jwt_secret, request.headers.get("authorization")
+            )
+        except AuthenticationFailed as error:
+            return _error_response(401, str(error), "UNAUTHENTICATED", request_id)
+        opened = state["backends"]
+        context = RequestContext(
+            backends=opened,
+            loaders=Loaders.for_request(opened.catalog),
+            principal=principal,
+            request_id=request_id,
+        )
+        result = await schema.execute(
+            query,
+            variable_values=variables,
+            context_value=context,
+            operation_name=operation_name,
+        )
+        payload: dict[str, Any] = {"data": result.data}
+        if result.errors:
+            payload["errors"] = [error.formatted for error in result.errors]
+        return Response(
+            orjson.dumps(payload), media_type=_JSON, headers={"x-request-id": request_id}
+        )
+
+    async def healthz(request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(request: Request) -> Response:
+        checks = await state["backends"].readiness()
+        ready = all(status == "ok" for status in checks.values())
+        return JSONResponse(
+            {"status": "ready" if ready else "degraded", "backends": checks},
+            status_code=200 if ready else 503,
+        )
+
+    async def metrics(request: Request) -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    return Starlette(
+        routes=[
+            Route("/graphql", graphql_get, methods=["GET"]),
+            Route("/graphql", graphql_post, methods=["POST"]),
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+            Route("/metrics", metrics),
+        ],
+        lifespan=lifespan,
+    )

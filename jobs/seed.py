@@ -1,0 +1,133 @@
+"""Loads the demo data set, or a large synthetic one for benchmarks, in batches."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from datasources.backends import Backends
+from datasources.records import CourseFilter
+from datasources.sql.subscription_store import ShardedSubscriptionStore
+from datasources.subscriptions import NewSubscription
+from jobs.demo_data import demo_courses, demo_subscriptions, synthetic_courses
+
+COURSE_BATCH = 1000
+SUBSCRIPTION_BATCH = 5000
+DEMO_SOURCE = "demo"
+
+
+@dataclass(frozen=True)
+class SeedReport:
+    courses: int
+    subscriptions: int
+    seconds: float
+
+    @property
+    def subscription_rows_per_second(self) -> float:
+        return self.subscriptions / self.seconds if self.seconds else 0.0
+
+
+async def _all_course_validity(backends: Backends) -> dict[int, int | None]:
+    validity: dict[int, int | None] = {}
+    after: int | None = None
+    while True:
+        page = await backends.catalog_store.list_courses(
+            CourseFilter(active_only=False), after, COURSE_BATCH
+        )
+        validity.update({c.id: c.validity_days for c in page})
+        if len(page) < COURSE_BATCH:
+            return validity
+        after = page[-1].id
+
+
+async def seed_demo(backends: Backends, now: datetime | None = None) -> SeedReport:
+    """The demo catalog and demo users; does nothing if the catalog has courses."""
+    started = time.perf_counter()
+    now = now or datetime.now(UTC)
+    if await backends.catalog_store.count_courses():
+        return SeedReport(0, 0, 0.0)
+    drafts = demo_courses()
+    await backends.catalog_store.bulk_insert_courses(drafts, now - timedelta(days=800))
+    validity = await _all_course_validity(backends)
+    enrolments = [
+        NewSubscription(e.user_id, e.course_id, e.enrolled_at, e.expires_at, DEMO_SOURCE)
+        for e in demo_subscriptions(sorted(validity), validity, now)
+    ]
+    count = await backends.subscription_store.bulk_insert(enrolments)
+    return SeedReport(len(drafts), count, time.perf_counter() - started)
+
+
+async def seed_synthetic(
+    backends: Backends,
+    courses: int,
+    users: int,
+    subscriptions_per_user: int,
+    first_user_id: int = 1,
+) -> SeedReport:
+    """`courses` synthetic courses (if the catalog has fewer), then users
+    first_user_id.. with `subscriptions_per_user` distinct courses each."""
+    started = time.perf_counter()
+    existing = await backends.catalog_store.count_courses()
+    now = datetime.now(UTC)
+    if existing < courses:
+        drafts = synthetic_courses(courses - existing, seed=existing + 7)
+        for start in range(0, len(drafts), COURSE_BATCH):
+            await backends.catalog_store.bulk_insert_courses(
+                drafts[start : start + COURSE_BATCH], now - timedelta(days=800)
+            )
+    validity = await _all_course_validity(backends)
+    course_ids = sorted(validity)
+    if subscriptions_per_user > len(course_ids):
+        raise ValueError("more subscriptions per user than there are courses")
+    written = await _insert_concurrently(
+        backends.subscription_store,
+        _synthetic_enrolments(
+            course_ids, validity, users, subscriptions_per_user, first_user_id, now
+        ),
+    )
+    return SeedReport(max(0, courses - existing), written, time.perf_counter() - started)
+
+
+def _synthetic_enrolments(
+    course_ids: Sequence[int],
+    validity: dict[int, int | None],
+    users: int,
+    per_user: int,
+    first_user_id: int,
+    now: datetime,
+) -> Iterator[NewSubscription]:
+    rng = random.Random(first_user_id)
+    window_minutes = 730 * 24 * 60
+    for user_id in range(first_user_id, first_user_id + users):
+        for course_id in rng.sample(course_ids, per_user):
+            enrolled_at = now - timedelta(minutes=rng.randrange(window_minutes))
+            days = validity[course_id]
+            expires_at = None if days is None else enrolled_at + timedelta(days=days)
+            yield NewSubscription(user_id, course_id, enrolled_at, expires_at, DEMO_SOURCE)
+
+
+async def _insert_concurrently(
+    store: ShardedSubscriptionStore, enrolments: Iterator[NewSubscription], in_flight: int = 4
+) -> int:
+    """Batches go out while the next ones are built; at most `in_flight` at once."""
+    pending: set[asyncio.Task[int]] = set()
+    written = 0
+    batch: list[NewSubscription] = []
+    for enrolment in enrolments:
+        batch.append(enrolment)
+        if len(batch) < SUBSCRIPTION_BATCH:
+            continue
+        pending.add(asyncio.create_task(store.bulk_insert(batch)))
+        batch = []
+        if len(pending) >= in_flight:
+            done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+            written += sum(task.result() for task in done)
+    if batch:
+        pending.add(asyncio.create_task(store.bulk_insert(batch)))
+    for task in pending:
+        written += await task
+    return written

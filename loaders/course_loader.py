@@ -1,0 +1,18 @@
+"""Batches every course lookup of one request into one catalog read."""
+
+from __future__ import annotations
+
+from aiodataloader import DataLoader
+
+from datasources.catalog import CatalogSource
+from datasources.records import Course
+
+
+class CourseLoader(DataLoader[int, Course | None]):
+    def __init__(self, catalog: CatalogSource) -> None:
+        super().__init__()
+        self._catalog = catalog
+
+    async def batch_load_fn(self, course_ids: list[int]) -> list[Course | None]:
+        found = await self._catalog.get_courses(course_ids)
+        return [found.get(course_id) for course_id in course_ids]

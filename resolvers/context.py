@@ -1,0 +1,26 @@
+"""What every resolver receives about the request it serves."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from datasources.backends import Backends
+from loaders import Loaders
+from resolvers.auth import Principal
+from resolvers.errors import UnauthenticatedError
+
+
+@dataclass
+class RequestContext:
+    backends: Backends
+    loaders: Loaders
+    principal: Principal | None
+    request_id: str
+    # One clock reading per request, so every field agrees on what "now" is.
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    def require_user(self) -> Principal:
+        if self.principal is None:
+            raise UnauthenticatedError()
+        return self.principal

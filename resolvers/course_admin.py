@@ -1,0 +1,62 @@
+"""Admin use cases: creating and changing courses."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from datasources.catalog import SlugTaken
+from datasources.records import Course, CourseDraft
+from resolvers.context import RequestContext
+from resolvers.course_validation import check_course_fields
+from resolvers.errors import FORBIDDEN, UNAUTHENTICATED, Problem, invalid, not_found
+from resolvers.ids import parse_id
+
+
+def _admin_problem(ctx: RequestContext) -> Problem | None:
+    if ctx.principal is None:
+        return UNAUTHENTICATED
+    if not ctx.principal.is_admin:
+        return FORBIDDEN
+    return None
+
+
+async def create_course(ctx: RequestContext, draft: CourseDraft) -> Course | Problem:
+    problem = _admin_problem(ctx) or check_course_fields(
+        {
+            "slug": draft.slug,
+            "title": draft.title,
+            "description": draft.description,
+            "language": draft.language,
+            "tags": draft.tags,
+            "price_paise": draft.price_paise,
+            "currency": draft.currency,
+            "validity_days": draft.validity_days,
+        }
+    )
+    if problem is not None:
+        return problem
+    try:
+        return await ctx.backends.catalog.create_course(draft, ctx.now)
+    except SlugTaken:
+        return invalid("slug", "slug: another course already uses it")
+
+
+async def update_course(
+    ctx: RequestContext, raw_course_id: str, changes: Mapping[str, object]
+) -> Course | Problem:
+    problem = _admin_problem(ctx)
+    if problem is not None:
+        return problem
+    course_id = parse_id(raw_course_id, "id")
+    if course_id is None:
+        return invalid("id", "id: a positive integer id")
+    if not changes:
+        return invalid("input", "input: give at least one field to change")
+    problem = check_course_fields(changes)
+    if problem is not None:
+        return problem
+    try:
+        course = await ctx.backends.catalog.update_course(course_id, changes, ctx.now)
+    except SlugTaken:
+        return invalid("slug", "slug: another course already uses it")
+    return course if course is not None else not_found("course")

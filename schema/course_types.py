@@ -1,0 +1,83 @@
+"""Catalog types, built from records in one pass (no per-field resolvers on hot lists)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+
+from datasources.records import Category, CategoryCount, Course, Difficulty
+from resolvers.pagination import Page
+from schema.pagination_types import PageInfo
+
+
+@strawberry.type(name="Course")
+class CourseType:
+    id: strawberry.ID
+    slug: str
+    title: str
+    description: str
+    category: Category
+    difficulty: Difficulty
+    language: str = strawberry.field(description="ISO 639-1 code of the teaching language")
+    tags: list[str]
+    price: int = strawberry.field(description="Price in the currency's minor unit (paise)")
+    currency: str
+    is_free: bool
+    validity_days: int | None = strawberry.field(description="Days of access; null: lifetime")
+    is_active: bool
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def from_record(cls, course: Course) -> CourseType:
+        return cls(
+            id=strawberry.ID(str(course.id)),
+            slug=course.slug,
+            title=course.title,
+            description=course.description,
+            category=course.category,
+            difficulty=course.difficulty,
+            language=course.language,
+            tags=list(course.tags),
+            price=course.price_paise,
+            currency=course.currency,
+            is_free=course.is_free,
+            validity_days=course.validity_days,
+            is_active=course.is_active,
+            created_at=course.created_at,
+            updated_at=course.updated_at,
+        )
+
+
+@strawberry.type
+class CourseEdge:
+    cursor: str
+    node: CourseType
+
+
+@strawberry.type
+class CourseConnection:
+    edges: list[CourseEdge]
+    page_info: PageInfo
+
+    @classmethod
+    def from_page(cls, page: Page[Course]) -> CourseConnection:
+        edges = [
+            CourseEdge(cursor=cursor, node=CourseType.from_record(course))
+            for course, cursor in zip(page.items, page.cursors, strict=True)
+        ]
+        end = page.cursors[-1] if page.cursors else None
+        return cls(
+            edges=edges, page_info=PageInfo(has_next_page=page.has_next_page, end_cursor=end)
+        )
+
+
+@strawberry.type(name="CategoryCount")
+class CategoryCountType:
+    category: Category
+    course_count: int
+
+    @classmethod
+    def from_record(cls, count: CategoryCount) -> CategoryCountType:
+        return cls(category=count.category, course_count=count.course_count)

@@ -1,0 +1,63 @@
+"""Typed error results of mutations: every expected failure is a value, not an exception."""
+
+from __future__ import annotations
+
+import strawberry
+
+from resolvers.errors import Problem, ProblemKind
+
+
+@strawberry.interface
+class UserError:
+    message: str
+
+
+@strawberry.type
+class NotFound(UserError):
+    pass
+
+
+@strawberry.type
+class AlreadySubscribed(UserError):
+    pass
+
+
+@strawberry.type
+class PaymentRequired(UserError):
+    pass
+
+
+@strawberry.type
+class Unauthenticated(UserError):
+    pass
+
+
+@strawberry.type
+class Forbidden(UserError):
+    pass
+
+
+@strawberry.type
+class InvalidInput(UserError):
+    field: str | None
+
+
+ProblemType = (
+    NotFound | AlreadySubscribed | PaymentRequired | Unauthenticated | Forbidden | InvalidInput
+)
+
+
+def problem_type(problem: Problem) -> ProblemType:
+    if problem.kind is ProblemKind.INVALID_INPUT:
+        return InvalidInput(message=problem.message, field=problem.field)
+    simple: dict[
+        ProblemKind,
+        type[NotFound | AlreadySubscribed | PaymentRequired | Unauthenticated | Forbidden],
+    ] = {
+        ProblemKind.NOT_FOUND: NotFound,
+        ProblemKind.ALREADY_SUBSCRIBED: AlreadySubscribed,
+        ProblemKind.PAYMENT_REQUIRED: PaymentRequired,
+        ProblemKind.UNAUTHENTICATED: Unauthenticated,
+        ProblemKind.FORBIDDEN: Forbidden,
+    }
+    return simple[problem.kind](message=problem.message)

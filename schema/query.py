@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+import strawberry
+
+from resolvers import catalog, subscriptions
+from resolvers.context import RequestContext
+from resolvers.subscriptions import StatusFilter
+from schema.course_types import CategoryCountType, CourseConnection, CourseType
+from schema.enums import SubscriptionStatusFilter
+from schema.inputs import CourseFilterInput
+from schema.subscription_types import SubscriptionConnection
+
+Info = strawberry.Info[RequestContext, None]
+
+
+@strawberry.type
+class Me:
+    user_id: strawberry.ID
+
+    @strawberry.field(description="Newest enrolment first; `first` at most 100")
+    async def subscriptions(
+        self,
+        info: Info,
+        status: SubscriptionStatusFilter = SubscriptionStatusFilter.ACTIVE,
+        first: int = 20,
+        after: str | None = None,
+    ) -> SubscriptionConnection:
+        ctx = info.context
+        page = await subscriptions.my_subscriptions(ctx, StatusFilter(status.value), first, after)
+        return SubscriptionConnection.from_page(page, ctx.now)
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="Courses in a stable order; `first` at most 100")
+    async def courses(
+        self,
+        info: Info,
+        filter: CourseFilterInput | None = None,
+        first: int = 20,
+        after: str | None = None,
+    ) -> CourseConnection:
+        course_filter = (filter or CourseFilterInput()).to_record()
+        page = await catalog.list_courses(info.context, course_filter, first, after)
+        return CourseConnection.from_page(page)
+
+    @strawberry.field(description="One course by id or by slug (give exactly one)")
+    async def course(
+        self, info: Info, id: strawberry.ID | None = None, slug: str | None = None
+    ) -> CourseType | None:
+        found = await catalog.get_course(info.context, id, slug)
+        return None if found is None else CourseType.from_record(found)
+
+    @strawberry.field(description="Active courses per category")
+    async def categories(self, info: Info) -> list[CategoryCountType]:
+        return [
+            CategoryCountType.from_record(c) for c in await catalog.list_categories(info.context)
+        ]
+
+    @strawberry.field(description="The signed-in user")
+    def me(self, info: Info) -> Me:
+        return Me(user_id=strawberry.ID(str(info.context.require_user().user_id)))

@@ -1,0 +1,75 @@
+"""A user's subscriptions; each course comes through the request's DataLoader."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+
+from datasources.records import Subscription, SubscriptionStatus
+from resolvers.context import RequestContext
+from resolvers.pagination import Page
+from schema.course_types import CourseType
+from schema.enums import SubscriptionState
+from schema.pagination_types import PageInfo
+
+
+def _state(subscription: Subscription, now: datetime) -> SubscriptionState:
+    if subscription.status is SubscriptionStatus.CANCELLED:
+        return SubscriptionState.CANCELLED
+    if subscription.status is SubscriptionStatus.REFUNDED:
+        return SubscriptionState.REFUNDED
+    return SubscriptionState.ACTIVE if subscription.is_active_at(now) else SubscriptionState.EXPIRED
+
+
+@strawberry.type(name="Subscription")
+class SubscriptionType:
+    id: strawberry.ID
+    course_id: strawberry.ID
+    enrolled_at: datetime
+    expires_at: datetime | None = strawberry.field(description="null: lifetime access")
+    state: SubscriptionState
+    is_active: bool
+    days_left: int | None = strawberry.field(description="Whole days left; null: lifetime")
+    source: str
+
+    @strawberry.field
+    async def course(self, info: strawberry.Info[RequestContext, None]) -> CourseType | None:
+        course = await info.context.loaders.course.load(int(self.course_id))
+        return None if course is None else CourseType.from_record(course)
+
+    @classmethod
+    def from_record(cls, subscription: Subscription, now: datetime) -> SubscriptionType:
+        return cls(
+            id=strawberry.ID(str(subscription.id)),
+            course_id=strawberry.ID(str(subscription.course_id)),
+            enrolled_at=subscription.enrolled_at,
+            expires_at=subscription.expires_at,
+            state=_state(subscription, now),
+            is_active=subscription.is_active_at(now),
+            days_left=subscription.days_left_at(now),
+            source=subscription.source,
+        )
+
+
+@strawberry.type
+class SubscriptionEdge:
+    cursor: str
+    node: SubscriptionType
+
+
+@strawberry.type
+class SubscriptionConnection:
+    edges: list[SubscriptionEdge]
+    page_info: PageInfo
+
+    @classmethod
+    def from_page(cls, page: Page[Subscription], now: datetime) -> SubscriptionConnection:
+        edges = [
+            SubscriptionEdge(cursor=cursor, node=SubscriptionType.from_record(item, now))
+            for item, cursor in zip(page.items, page.cursors, strict=True)
+        ]
+        end = page.cursors[-1] if page.cursors else None
+        return cls(
+            edges=edges, page_info=PageInfo(has_next_page=page.has_next_page, end_cursor=end)
+        )
