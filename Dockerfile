@@ -1,0 +1,20 @@
+# Production image: configuration comes from the environment (see README).
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
+    COURSEGATE_HOST=0.0.0.0 COURSEGATE_PORT=8000 COURSEGATE_DATA_DIR=/var/lib/coursegate
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY gateway.py cli.py settings.py ./
+COPY schema ./schema
+COPY resolvers ./resolvers
+COPY loaders ./loaders
+COPY datasources ./datasources
+COPY jobs ./jobs
+RUN pip install --no-cache-dir . \
+    && useradd --system --home-dir /var/lib/coursegate --create-home coursegate
+USER coursegate
+EXPOSE 8000
+# One worker per container: scale with replicas; the process is single-threaded asyncio.
+CMD ["uvicorn", "gateway:create_app", "--factory", "--host", "0.0.0.0", "--port", "8000", \
+     "--loop", "uvloop", "--http", "httptools", "--no-access-log"]
