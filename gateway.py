@@ -61,12 +61,12 @@ def create_app(settings: Settings | None = None, backends: Backends | None = Non
     settings = settings or Settings.from_env()
     schema = build_schema()
     graphiql_html = get_graphql_ide_html()
-    state: dict[str, Backends] = {}
+    # Given backends serve at once: an ASGI test transport never runs the lifespan.
+    state: dict[str, Backends] = {} if backends is None else {"backends": backends}
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if backends is not None:
-            state["backends"] = backends
             yield
             return
         opened = await open_backends(settings)
