@@ -18,7 +18,7 @@ from resolvers.auth import issue_token
 from settings import Settings
 from tests import servers
 
-JWT_SECRET = "test-secret-that-is-long-enough-for-hs256"
+JWT_SECRET = "test-secret-that-is-long-enough-for-hs256-and-for-hs512-too-0123456789"
 _TABLES_BY_ROLE = {
     "catalog": ("course_outbox", "typing_courses"),
     "shard": ("user_typing_courses",),
