@@ -15,7 +15,6 @@ from strawberry.extensions import (
     ValidationCache,
 )
 
-from resolvers.errors import ClientError
 from schema.mutation import Mutation
 from schema.query import Query
 
@@ -27,9 +26,10 @@ MAX_TOKENS = 2000
 
 
 def _should_mask(error: GraphQLError) -> bool:
-    """Parse, validation and ClientErrors reach the client; anything else is a bug."""
+    """Parse, validation and client errors reach the client; anything else is a bug."""
     original = error.original_error
-    if original is None or isinstance(original, ClientError):
+    # GraphQLError originals are deliberate too (e.g. variable coercion, ClientError).
+    if original is None or isinstance(original, GraphQLError):
         return False
     log.error("unexpected error at %s", error.path, exc_info=original)
     return True
