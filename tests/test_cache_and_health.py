@@ -1,0 +1,124 @@
+"""Caching (single flight, hit counts, Redis outages) and the health endpoints."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from pathlib import Path
+
+import httpx
+
+from datasources.backends import Backends, open_backends
+from gateway import create_app
+from settings import Settings
+from tests import servers
+from tests.conftest import graphql
+from tests.factories import add_course
+
+
+async def test_concurrent_misses_for_one_course_do_one_load(backends: Backends) -> None:
+    course = await add_course(backends)
+    await backends.catalog.invalidate([course.id])
+    store = backends.catalog_store
+    loads: list[list[int]] = []
+    original = store.get_courses
+    release = asyncio.Event()
+
+    async def slow_counting(ids):  # type: ignore[no-untyped-def]
+        loads.append(list(ids))
+        await release.wait()
+        return await original(ids)
+
+    store.get_courses = slow_counting  # type: ignore[method-assign]
+    try:
+        waiting = [
+            asyncio.ensure_future(backends.catalog.get_courses([course.id])) for _ in range(20)
+        ]
+        while not loads:
+            await asyncio.sleep(0)
+        release.set()
+        results = await asyncio.gather(*waiting)
+    finally:
+        store.get_courses = original  # type: ignore[method-assign]
+    assert loads == [[course.id]]
+    assert all(result[course.id] == course for result in results)
+
+
+async def test_repeated_reads_are_cache_hits_in_metrics(
+    client: httpx.AsyncClient, backends: Backends
+) -> None:
+    course = await add_course(backends)
+    query = f'{{ course(id: "{course.id}") {{ title }} }}'
+
+    async def hits() -> float:
+        text = (await client.get("/metrics")).text
+        for line in text.splitlines():
+            if line.startswith(
+                'coursegate_cache_lookups_total{keyspace="course_details",result="hit"}'
+            ):
+                return float(line.split()[-1])
+        return 0.0
+
+    await graphql(client, query)
+    before = await hits()
+    for _ in range(5):
+        await graphql(client, query)
+    assert await hits() - before == 5
+
+
+async def test_with_redis_unreachable_the_gateway_answers_from_the_database(
+    settings: Settings, backends: Backends
+) -> None:
+    course = await add_course(backends)
+    unreachable = dataclasses.replace(settings, redis_url="redis://127.0.0.1:1/0")
+    degraded = await open_backends(unreachable)
+    try:
+        app = create_app(unreachable, degraded)
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as http:
+            for _ in range(3):
+                body = await graphql(http, f'{{ course(id: "{course.id}") {{ title }} }}')
+                assert body == {"data": {"course": {"title": course.title}}}
+            listed = await graphql(http, "{ courses { edges { node { id } } } }")
+            assert len(listed["data"]["courses"]["edges"]) == 1
+            ready = await http.get("/readyz")
+            assert ready.status_code == 503
+            assert ready.json()["backends"]["cache:redis"].startswith("down")
+            assert ready.json()["backends"]["catalog"] == "ok"
+    finally:
+        await degraded.close()
+
+
+async def test_health_and_readiness(client: httpx.AsyncClient) -> None:
+    assert (await client.get("/healthz")).json() == {"status": "ok"}
+    ready = await client.get("/readyz")
+    backends_status = ready.json()["backends"]
+    sql_and_cache = {k: v for k, v in backends_status.items() if not k.startswith("search")}
+    assert set(sql_and_cache.values()) == {"ok"}
+    assert ready.status_code == 200
+
+
+async def test_unexpected_errors_are_masked_for_clients(
+    client: httpx.AsyncClient, backends: Backends
+) -> None:
+    original = backends.catalog.category_counts
+
+    async def broken():  # type: ignore[no-untyped-def]
+        raise RuntimeError("password=hunter2 leaked from a driver")
+
+    backends.catalog.category_counts = broken  # type: ignore[method-assign]
+    try:
+        body = await graphql(client, "{ categories { category } }")
+    finally:
+        backends.catalog.category_counts = original  # type: ignore[method-assign]
+    assert body["errors"][0]["message"] == "Internal error"
+    assert "hunter2" not in str(body)
+
+
+def test_embedded_default_needs_no_configuration(tmp_path: Path) -> None:
+    settings = Settings.from_env({"COURSEGATE_DATA_DIR": str(tmp_path)})
+    assert not settings.uses_mysql and settings.redis_url is None
+    assert (
+        settings.jwt_secret == Settings.from_env({"COURSEGATE_DATA_DIR": str(tmp_path)}).jwt_secret
+    )
+    assert servers.REDIS_URL  # the production run of these tests has a Redis to use
