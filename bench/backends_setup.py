@@ -1,0 +1,100 @@
+"""The two backends the bench runs on: their settings, environment, data and clean-up."""
+
+from __future__ import annotations
+
+import socket
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from pathlib import Path
+
+import pymysql
+import redis
+
+from settings import Settings
+
+BENCH_JWT_SECRET = "bench-secret-that-is-long-enough-for-hs256-signing"
+MARIADB = {"host": "127.0.0.1", "port": 3306, "user": "root", "password": ""}
+REDIS_URL = "redis://127.0.0.1:6379/14"
+SHARDS = 4
+CATALOG_DATABASE = "cgbench_catalog"
+SHARD_DATABASES = tuple(f"cgbench_shard_{i}" for i in range(SHARDS))
+
+
+@dataclass(frozen=True)
+class BenchBackend:
+    name: str
+    settings: Settings
+    env: dict[str, str]
+
+
+def mariadb_and_redis_reachable() -> bool:
+    try:
+        pymysql.connect(**MARIADB, connect_timeout=2).close()
+        with socket.create_connection(("127.0.0.1", 6379), timeout=2) as sock:
+            sock.sendall(b"PING\r\n")
+            return sock.recv(16).startswith(b"+PONG")
+    except (pymysql.err.MySQLError, OSError):
+        return False
+
+
+def _mysql_url(database: str) -> str:
+    return f"mysql://root@127.0.0.1:3306/{database}"
+
+
+def _run_sql(statements: list[str]) -> None:
+    connection = pymysql.connect(**MARIADB, autocommit=True)
+    try:
+        with connection.cursor() as cursor:
+            for statement in statements:
+                cursor.execute(statement)
+    finally:
+        connection.close()
+
+
+def _databases() -> tuple[str, ...]:
+    return (CATALOG_DATABASE, *SHARD_DATABASES)
+
+
+@contextmanager
+def embedded_backend(data_dir: Path) -> Iterator[BenchBackend]:
+    settings = Settings(data_dir=data_dir, jwt_secret=BENCH_JWT_SECRET)
+    env = {"COURSEGATE_DATA_DIR": str(data_dir), "COURSEGATE_JWT_SECRET": BENCH_JWT_SECRET}
+    yield BenchBackend("embedded", settings, env)
+
+
+@contextmanager
+def mariadb_backend(data_dir: Path) -> Iterator[BenchBackend]:
+    """Fresh cgbench_* databases and a fresh Redis key prefix; both removed afterwards."""
+    databases = _databases()
+    _run_sql([f"DROP DATABASE IF EXISTS `{name}`" for name in databases])
+    _run_sql([f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4" for name in databases])
+    prefix = f"cgbench:{uuid.uuid4().hex[:12]}:"
+    shard_urls = tuple(_mysql_url(name) for name in SHARD_DATABASES)
+    settings = Settings(
+        data_dir=data_dir,
+        mysql_catalog_url=_mysql_url(CATALOG_DATABASE),
+        mysql_shard_urls=shard_urls,
+        redis_url=REDIS_URL,
+        cache_prefix=prefix,
+        jwt_secret=BENCH_JWT_SECRET,
+    )
+    env = {
+        "COURSEGATE_DATA_DIR": str(data_dir),
+        "COURSEGATE_JWT_SECRET": BENCH_JWT_SECRET,
+        "COURSEGATE_MYSQL_CATALOG_URL": _mysql_url(CATALOG_DATABASE),
+        "COURSEGATE_MYSQL_SHARD_URLS": ",".join(shard_urls),
+        "COURSEGATE_REDIS_URL": REDIS_URL,
+        "COURSEGATE_CACHE_PREFIX": prefix,
+    }
+    try:
+        yield BenchBackend("mariadb", settings, env)
+    finally:
+        _run_sql([f"DROP DATABASE IF EXISTS `{name}`" for name in databases])
+        with suppress(redis.RedisError):
+            client = redis.Redis.from_url(REDIS_URL)
+            keys = list(client.scan_iter(match=prefix + "*", count=1000))
+            for start in range(0, len(keys), 1000):
+                client.delete(*keys[start : start + 1000])
+            client.close()
