@@ -22,10 +22,11 @@ async def test_concurrent_misses_for_one_course_do_one_load(backends: Backends) 
     store = backends.catalog_store
     loads: list[list[int]] = []
     original = store.get_courses
-    release = asyncio.Event()
+    started, release = asyncio.Event(), asyncio.Event()
 
     async def slow_counting(ids):  # type: ignore[no-untyped-def]
         loads.append(list(ids))
+        started.set()
         await release.wait()
         return await original(ids)
 
@@ -34,7 +35,9 @@ async def test_concurrent_misses_for_one_course_do_one_load(backends: Backends) 
         waiting = [
             asyncio.ensure_future(backends.catalog.get_courses([course.id])) for _ in range(20)
         ]
-        while not loads:
+        await started.wait()
+        # Every waiter has had its turn at the cache before the load is let go.
+        for _ in range(5):
             await asyncio.sleep(0)
         release.set()
         results = await asyncio.gather(*waiting)

@@ -69,7 +69,10 @@ async def test_course_by_id_and_by_slug_return_all_details(
     course = await add_course(
         backends, tags=("python", "wpm-60"), price_paise=49900, validity_days=None
     )
-    fields = "id slug title description category difficulty language tags price currency isFree validityDays createdAt"
+    fields = (
+        "id slug title description category difficulty language tags price currency isFree"
+        " validityDays createdAt"
+    )
     by_id = await graphql(client, f'{{ course(id: "{course.id}") {{ {fields} }} }}')
     by_slug = await graphql(client, f'{{ course(slug: "{course.slug}") {{ {fields} }} }}')
     assert by_id["data"]["course"] == by_slug["data"]["course"]

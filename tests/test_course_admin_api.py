@@ -14,7 +14,8 @@ CREATE = """mutation Create($input: CreateCourseInput!) { createCourse(input: $i
   __typename ... on CoursePayload { course { id slug title validityDays } }
   ... on UserError { message } ... on InvalidInput { field }
 } }"""
-UPDATE = """mutation Update($id: ID!, $input: UpdateCourseInput!) { updateCourse(id: $id, input: $input) {
+UPDATE = """mutation Update($id: ID!, $input: UpdateCourseInput!) {
+  updateCourse(id: $id, input: $input) {
   __typename ... on CoursePayload { course { id title price isActive validityDays } }
   ... on UserError { message } ... on InvalidInput { field }
 } }"""

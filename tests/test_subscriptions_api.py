@@ -15,7 +15,9 @@ from tests.factories import add_course, add_courses
 
 MY_SUBSCRIPTIONS = """query Mine($status: SubscriptionStatusFilter!, $first: Int!, $after: String) {
   me { subscriptions(status: $status, first: $first, after: $after) {
-    edges { cursor node { courseId course { id title } enrolledAt expiresAt isActive daysLeft state } }
+    edges { cursor node {
+      courseId course { id title } enrolledAt expiresAt isActive daysLeft state
+    } }
     pageInfo { hasNextPage endCursor }
   } }
 }"""
