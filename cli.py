@@ -1,15 +1,17 @@
-"""The `coursegate` command: serve, migrate, seed, token."""
+"""The `coursegate` command: serve, migrate, seed, indexer, reindex, token."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import logging
+import signal
 import sys
 from collections.abc import Sequence
 from datetime import timedelta
 
 from datasources.backends import open_backends
+from jobs.indexer import SearchIndexer
 from jobs.seed import seed_demo, seed_synthetic
 from resolvers.auth import issue_token
 from settings import Settings
@@ -46,6 +48,30 @@ async def _seed(settings: Settings, args: argparse.Namespace) -> None:
         await backends.close()
 
 
+async def _reindex(settings: Settings) -> None:
+    """Embedded default: run it while the gateway is stopped (one writer per tantivy index)."""
+    backends = await open_backends(settings)
+    try:
+        await backends.migrate()
+        await SearchIndexer(backends).rebuild()
+        print("search index rebuilt from the catalog")
+    finally:
+        await backends.close()
+
+
+async def _run_indexer(settings: Settings) -> None:
+    backends = await open_backends(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        await backends.migrate()
+        await SearchIndexer(backends).run(stop)
+    finally:
+        await backends.close()
+
+
 def _serve(settings: Settings, args: argparse.Namespace) -> None:
     import uvicorn
 
@@ -73,6 +99,8 @@ def _parser() -> argparse.ArgumentParser:
     seed.add_argument("--subscriptions-per-user", type=int, default=2)
     seed.add_argument("--courses", type=int, default=10_000, help="synthetic catalog size")
     seed.add_argument("--first-user", type=int, default=1_000_000)
+    commands.add_parser("indexer", help="keep the search index in step with the catalog")
+    commands.add_parser("reindex", help="rebuild the whole search index from the database")
     token = commands.add_parser("token", help="print a bearer token for a user")
     token.add_argument("--user", type=int, required=True)
     token.add_argument("--admin", action="store_true")
@@ -94,6 +122,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         asyncio.run(_migrate(settings))
     elif args.command == "seed":
         asyncio.run(_seed(settings, args))
+    elif args.command == "indexer":
+        asyncio.run(_run_indexer(settings))
+    elif args.command == "reindex":
+        asyncio.run(_reindex(settings))
     elif args.command == "serve":
         _serve(settings, args)
     return 0

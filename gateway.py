@@ -5,6 +5,7 @@ The lifespan opens the datasources the settings name and closes them on shutdown
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from collections.abc import AsyncIterator
@@ -19,7 +20,8 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 from strawberry.http.ides import get_graphql_ide_html
 
-from datasources.backends import Backends, open_backends
+from datasources.backends import SEARCH_CHECK, Backends, open_backends
+from jobs.indexer import SearchIndexer
 from loaders import Loaders
 from resolvers.auth import AuthenticationFailed, principal_from_header
 from resolvers.context import RequestContext
@@ -71,9 +73,17 @@ def create_app(settings: Settings | None = None, backends: Backends | None = Non
             return
         opened = await open_backends(settings)
         state["backends"] = opened
+        # The embedded index has one writer: this process. Production runs `coursegate indexer`.
+        stop_indexer = asyncio.Event()
+        indexer: asyncio.Task[None] | None = None
+        if settings.search_url is None:
+            indexer = asyncio.create_task(SearchIndexer(opened).run(stop_indexer))
         try:
             yield
         finally:
+            stop_indexer.set()
+            if indexer is not None:
+                await indexer
             await opened.close()
 
     async def graphql_get(request: Request) -> Response:
@@ -110,6 +120,8 @@ def create_app(settings: Settings | None = None, backends: Backends | None = Non
         payload: dict[str, Any] = {"data": result.data}
         if result.errors:
             payload["errors"] = [error.formatted for error in result.errors]
+        if context.extensions:
+            payload["extensions"] = context.extensions
         return Response(
             orjson.dumps(payload), media_type=_JSON, headers={"x-request-id": request_id}
         )
@@ -119,9 +131,11 @@ def create_app(settings: Settings | None = None, backends: Backends | None = Non
 
     async def readyz(request: Request) -> Response:
         checks = await state["backends"].readiness()
-        ready = all(status == "ok" for status in checks.values())
+        # Search down still serves (queries fall back to the database): degraded, not unready.
+        ready = all(status == "ok" for name, status in checks.items() if name != SEARCH_CHECK)
+        degraded = not ready or checks.get(SEARCH_CHECK) != "ok"
         return JSONResponse(
-            {"status": "ready" if ready else "degraded", "backends": checks},
+            {"status": "degraded" if degraded else "ready", "backends": checks},
             status_code=200 if ready else 503,
         )
 

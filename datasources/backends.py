@@ -14,6 +14,10 @@ from datasources.cache.cached_subscriptions import CachedSubscriptions
 from datasources.cache.memory_cache import MemoryCache
 from datasources.cache.redis_cache import RedisCache
 from datasources.ids import IdGenerator
+from datasources.search.contract import SearchEngine, SearchUnavailable
+from datasources.search.opensearch_engine import OpenSearchEngine
+from datasources.search.tantivy_engine import TantivySearchEngine
+from datasources.search.unavailable import UnavailableSearchEngine
 from datasources.sharding import BucketMap
 from datasources.sql.catalog_store import SqlCatalogStore
 from datasources.sql.engine import SqlEngine
@@ -35,6 +39,7 @@ class Backends:
     catalog: CachedCatalog
     subscriptions: CachedSubscriptions
     ids: IdGenerator = field(default_factory=IdGenerator)
+    search: SearchEngine = field(default_factory=UnavailableSearchEngine)
 
     @property
     def catalog_store(self) -> SqlCatalogStore:
@@ -54,6 +59,7 @@ class Backends:
         """'ok' or the failure, per backend."""
         checks = {e.name: e.ping() for e in (self.catalog_engine, *self.shard_engines)}
         checks[f"cache:{self.cache.name}"] = self.cache.ping()
+        checks[SEARCH_CHECK] = _search_ready(self.search)
         results = await asyncio.gather(
             *(asyncio.wait_for(c, READINESS_TIMEOUT_SECONDS) for c in checks.values()),
             return_exceptions=True,
@@ -67,6 +73,7 @@ class Backends:
         for engine in (self.catalog_engine, *self.shard_engines):
             await engine.close()
         await self.cache.close()
+        await self.search.close()
 
 
 async def _open_sql(settings: Settings) -> tuple[SqlEngine, tuple[SqlEngine, ...], BucketMap]:
@@ -88,6 +95,24 @@ async def _open_sql(settings: Settings) -> tuple[SqlEngine, tuple[SqlEngine, ...
     return catalog, tuple(shards), topology.bucket_map
 
 
+SEARCH_CHECK = "search"
+
+
+async def _search_ready(engine: SearchEngine) -> None:
+    """Search down means degraded (queries fall back to the database), not out of service."""
+    if not await engine.ping():
+        raise SearchUnavailable("search engine is down")
+    if not await engine.has_index():
+        raise SearchUnavailable("no search index yet")
+
+
+async def _open_search(settings: Settings) -> SearchEngine:
+    """OpenSearch when COURSEGATE_SEARCH_URL is set, else tantivy under the data directory."""
+    if settings.search_url:
+        return OpenSearchEngine.connect(settings.search_url)
+    return await TantivySearchEngine.open(settings.data_dir / "search")
+
+
 async def open_backends(settings: Settings) -> Backends:
     catalog_engine, shard_engines, bucket_map = await _open_sql(settings)
     cache: Cache = (
@@ -105,4 +130,5 @@ async def open_backends(settings: Settings) -> Backends:
             ShardedSubscriptionStore(shard_engines, bucket_map, ids), cache
         ),
         ids=ids,
+        search=await _open_search(settings),
     )

@@ -19,6 +19,8 @@ class RequestContext:
     request_id: str
     # One clock reading per request, so every field agrees on what "now" is.
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
+    # Added to the response's `extensions` (e.g. {"search": {"degraded": true, ...}}).
+    extensions: dict[str, object] = field(default_factory=dict)
 
     def require_user(self) -> Principal:
         if self.principal is None:

@@ -2,12 +2,15 @@ from __future__ import annotations
 
 import strawberry
 
+from datasources.search.contract import SearchFilters, SearchSort
 from resolvers import catalog, subscriptions
+from resolvers import search as search_use_cases
 from resolvers.context import RequestContext
 from resolvers.subscriptions import StatusFilter
 from schema.course_types import CategoryCountType, CourseConnection, CourseType
 from schema.enums import SubscriptionStatusFilter
 from schema.inputs import CourseFilterInput
+from schema.search_types import SearchConnection, SearchFiltersInput, SuggestionType
 from schema.subscription_types import SubscriptionConnection
 
 Info = strawberry.Info[RequestContext, None]
@@ -56,6 +59,28 @@ class Query:
         return [
             CategoryCountType.from_record(c) for c in await catalog.list_categories(info.context)
         ]
+
+    @strawberry.field(
+        description="Active courses by text and facets; an empty query browses."
+        " `query` at most 200 characters, `first` at most 100"
+    )
+    async def search(
+        self,
+        info: Info,
+        query: str = "",
+        filters: SearchFiltersInput | None = None,
+        sort: SearchSort = SearchSort.RELEVANCE,
+        first: int = 20,
+        after: str | None = None,
+    ) -> SearchConnection:
+        record = filters.to_record() if filters else SearchFilters()
+        page = await search_use_cases.search(info.context, query, record, sort, first, after)
+        return SearchConnection.from_page(page)
+
+    @strawberry.field(description="Course suggestions while typing; `first` at most 20")
+    async def autocomplete(self, info: Info, prefix: str, first: int = 8) -> list[SuggestionType]:
+        found = await search_use_cases.autocomplete(info.context, prefix, first)
+        return [SuggestionType.from_found(suggestion) for suggestion in found]
 
     @strawberry.field(description="The signed-in user")
     def me(self, info: Info) -> Me:

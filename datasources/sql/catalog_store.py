@@ -15,6 +15,7 @@ from datasources.records import (
     CourseFilter,
     Difficulty,
 )
+from datasources.search.contract import SearchFilters, SearchSort
 from datasources.sql.engine import IntegrityViolation, Row, SqlEngine, SqlExecutor
 from datasources.sql.timestamps import from_db_required
 
@@ -81,6 +82,17 @@ _INSERT_COURSE = (
     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 _INSERT_OUTBOX = "INSERT INTO course_outbox (course_id, created_at) VALUES (?, ?)"
+_FALLBACK_ORDER = {
+    SearchSort.RELEVANCE: "id",
+    SearchSort.POPULAR: "id",
+    SearchSort.NEWEST: "created_at DESC, id DESC",
+    SearchSort.PRICE_ASC: "price_paise, id",
+    SearchSort.PRICE_DESC: "price_paise DESC, id",
+}
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("!", "!!").replace("%", "!%").replace("_", "!_")
 
 
 class SqlCatalogStore:
@@ -170,6 +182,82 @@ class SqlCatalogStore:
     async def bulk_insert_courses(self, drafts: Sequence[CourseDraft], now: datetime) -> None:
         """Seeding path: one multi-row insert per batch, no outbox (reindex builds search)."""
         await self.engine.execute_many(_INSERT_COURSE, [_draft_params(d, now) for d in drafts])
+
+    async def claim_outbox(
+        self, token: str, now: datetime, lease_until: datetime, limit: int
+    ) -> list[int]:
+        """Claims up to `limit` unclaimed (or lease-expired) outbox rows for `token`; returns
+        the distinct course ids they name. Concurrent claimers never get the same row."""
+        free = "(claimed_until IS NULL OR claimed_until < ?)"
+        rows = await self.engine.fetch_all(
+            f"SELECT id FROM course_outbox WHERE {free} ORDER BY id LIMIT ?", (now, limit)
+        )
+        if rows:
+            ids = tuple(int(row[0]) for row in rows)
+            await self.engine.execute(
+                "UPDATE course_outbox SET claim_token = ?, claimed_until = ?"
+                f" WHERE id IN ({', '.join('?' * len(ids))}) AND {free}",
+                (token, lease_until, *ids, now),
+            )
+        claimed = await self.engine.fetch_all(
+            "SELECT DISTINCT course_id FROM course_outbox WHERE claim_token = ?", (token,)
+        )
+        return sorted(int(row[0]) for row in claimed)
+
+    async def delete_claimed_outbox(self, token: str) -> int:
+        return await self.engine.execute(
+            "DELETE FROM course_outbox WHERE claim_token = ?", (token,)
+        )
+
+    async def enqueue_for_indexing(self, course_ids: Sequence[int], now: datetime) -> None:
+        await self.engine.execute_many(_INSERT_OUTBOX, [(i, now) for i in course_ids])
+
+    async def count_outbox(self) -> int:
+        row = await self.engine.fetch_one("SELECT COUNT(*) FROM course_outbox")
+        return 0 if row is None else int(row[0])
+
+    async def search_active_by_title(
+        self,
+        words: Sequence[str],
+        filters: SearchFilters,
+        sort: SearchSort,
+        offset: int,
+        limit: int,
+    ) -> tuple[list[Course], int]:
+        """The search fallback: active courses whose title contains every word, with the
+        category, difficulty, language and price filters (not tags); (page, total)."""
+        clauses = ["is_active = 1"]
+        params: list[object] = []
+        for word in words:
+            clauses.append("title LIKE ? ESCAPE '!'")
+            params.append(f"%{_escape_like(word)}%")
+        for column, values in (
+            ("category", filters.categories),
+            ("difficulty", filters.difficulties),
+            ("language", filters.languages),
+        ):
+            if values:
+                clauses.append(f"{column} IN ({', '.join('?' * len(values))})")
+                params.extend(values)
+        if filters.price_min is not None:
+            clauses.append("price_paise >= ?")
+            params.append(filters.price_min)
+        if filters.price_max is not None:
+            clauses.append("price_paise <= ?")
+            params.append(filters.price_max)
+        if filters.free is not None:
+            clauses.append("price_paise = 0" if filters.free else "price_paise > 0")
+        where = " AND ".join(clauses)
+        total_row = await self.engine.fetch_one(
+            f"SELECT COUNT(*) FROM typing_courses WHERE {where}", tuple(params)
+        )
+        rows = await self.engine.fetch_all(
+            f"SELECT {_COLUMNS} FROM typing_courses WHERE {where}"
+            f" ORDER BY {_FALLBACK_ORDER[sort]} LIMIT ? OFFSET ?",
+            (*params, limit, offset),
+        )
+        total = 0 if total_row is None else int(total_row[0])
+        return [course_from_row(row) for row in rows], total
 
     @staticmethod
     async def _read_in(tx: SqlExecutor, course_id: int) -> Course:

@@ -86,6 +86,20 @@ CATALOG_MIGRATIONS: tuple[Migration, ...] = (
             ) {_MYSQL_TABLE_OPTIONS}""",
         ),
     ),
+    Migration(
+        3,
+        "search outbox claims (lease per indexer run)",
+        sqlite=(
+            "ALTER TABLE course_outbox ADD COLUMN claim_token TEXT NULL",
+            "ALTER TABLE course_outbox ADD COLUMN claimed_until TIMESTAMP NULL",
+            "CREATE INDEX IF NOT EXISTS ix_course_outbox_claim ON course_outbox (claim_token)",
+        ),
+        mysql=(
+            "ALTER TABLE course_outbox ADD COLUMN IF NOT EXISTS claim_token VARCHAR(32) NULL,"
+            " ADD COLUMN IF NOT EXISTS claimed_until DATETIME(6) NULL,"
+            " ADD INDEX IF NOT EXISTS ix_course_outbox_claim (claim_token)",
+        ),
+    ),
 )
 
 SHARD_MIGRATIONS: tuple[Migration, ...] = (
