@@ -10,6 +10,7 @@ import logging
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -21,9 +22,11 @@ from starlette.routing import Route
 from strawberry.http.ides import get_graphql_ide_html
 
 from datasources.backends import SEARCH_CHECK, Backends, open_backends
+from datasources.payments.webhooks import EVENT_ID_HEADER, SIGNATURE_HEADER
 from jobs.indexer import SearchIndexer
 from loaders import Loaders
 from resolvers.auth import AuthenticationFailed, principal_from_header
+from resolvers.checkout.webhook import handle_razorpay_webhook
 from resolvers.context import RequestContext
 from schema import build_schema
 from settings import Settings
@@ -31,6 +34,7 @@ from settings import Settings
 log = logging.getLogger("coursegate")
 
 MAX_BODY_BYTES = 64 * 1024
+MAX_WEBHOOK_BODY_BYTES = 256 * 1024
 _JSON = "application/json"
 
 
@@ -126,6 +130,19 @@ def create_app(settings: Settings | None = None, backends: Backends | None = Non
             orjson.dumps(payload), media_type=_JSON, headers={"x-request-id": request_id}
         )
 
+    async def razorpay_webhook(request: Request) -> Response:
+        raw = await request.body()
+        if len(raw) > MAX_WEBHOOK_BODY_BYTES:
+            return JSONResponse({"status": "too_large"}, status_code=413)
+        reply = await handle_razorpay_webhook(
+            state["backends"],
+            raw,
+            request.headers.get(SIGNATURE_HEADER),
+            request.headers.get(EVENT_ID_HEADER),
+            datetime.now(UTC),
+        )
+        return JSONResponse({"status": reply.value}, status_code=reply.http_status)
+
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
@@ -146,6 +163,7 @@ def create_app(settings: Settings | None = None, backends: Backends | None = Non
         routes=[
             Route("/graphql", graphql_get, methods=["GET"]),
             Route("/graphql", graphql_post, methods=["POST"]),
+            Route("/webhooks/razorpay", razorpay_webhook, methods=["POST"]),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics),

@@ -14,6 +14,9 @@ from datasources.cache.cached_subscriptions import CachedSubscriptions
 from datasources.cache.memory_cache import MemoryCache
 from datasources.cache.redis_cache import RedisCache
 from datasources.ids import IdGenerator
+from datasources.payments.factory import payment_provider_from_env
+from datasources.payments.provider import PaymentProvider
+from datasources.payments.sandbox import SandboxProvider
 from datasources.search.contract import SearchEngine, SearchUnavailable
 from datasources.search.opensearch_engine import OpenSearchEngine
 from datasources.search.tantivy_engine import TantivySearchEngine
@@ -23,6 +26,7 @@ from datasources.sql.catalog_store import SqlCatalogStore
 from datasources.sql.engine import SqlEngine
 from datasources.sql.migrations import Role, migrate
 from datasources.sql.mysql_engine import MysqlEngine
+from datasources.sql.order_store import OrderStore
 from datasources.sql.sqlite_engine import SqliteEngine
 from datasources.sql.subscription_store import ShardedSubscriptionStore
 from datasources.topology import mysql_topology
@@ -39,11 +43,16 @@ class Backends:
     catalog: CachedCatalog
     subscriptions: CachedSubscriptions
     ids: IdGenerator = field(default_factory=IdGenerator)
+    payments: PaymentProvider = field(default_factory=SandboxProvider)
     search: SearchEngine = field(default_factory=UnavailableSearchEngine)
 
     @property
     def catalog_store(self) -> SqlCatalogStore:
         return self.catalog.store
+
+    @property
+    def orders(self) -> OrderStore:
+        return OrderStore(self.catalog_engine, self.subscription_store, self.ids)
 
     @property
     def subscription_store(self) -> ShardedSubscriptionStore:
@@ -73,6 +82,7 @@ class Backends:
         for engine in (self.catalog_engine, *self.shard_engines):
             await engine.close()
         await self.cache.close()
+        await self.payments.aclose()
         await self.search.close()
 
 
@@ -130,5 +140,6 @@ async def open_backends(settings: Settings) -> Backends:
             ShardedSubscriptionStore(shard_engines, bucket_map, ids), cache
         ),
         ids=ids,
+        payments=payment_provider_from_env(),
         search=await _open_search(settings),
     )

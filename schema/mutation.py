@@ -5,8 +5,18 @@ from typing import Annotated
 import strawberry
 
 from resolvers import course_admin, subscriptions
+from resolvers.checkout.confirm import confirm_payment
+from resolvers.checkout.problems import CheckoutProblem
+from resolvers.checkout.start import StartedCheckout, start_checkout
 from resolvers.context import RequestContext
 from resolvers.errors import Problem
+from schema.checkout_types import (
+    ConfirmPaymentResult,
+    StartCheckoutResult,
+    checkout_problem_type,
+    confirmed_payment,
+    started_checkout,
+)
 from schema.course_types import CourseType
 from schema.inputs import CreateCourseInput, UpdateCourseInput
 from schema.problems import (
@@ -67,6 +77,24 @@ class Mutation:
         if isinstance(outcome, Problem):
             return problem_type(outcome)  # type: ignore[return-value]
         return CancelSuccess(subscription=SubscriptionType.from_record(outcome, info.context.now))
+
+    @strawberry.mutation(description="Start buying a paid course; one order per idempotency key")
+    async def start_checkout(
+        self, info: Info, course_id: strawberry.ID, idempotency_key: str
+    ) -> StartCheckoutResult:
+        outcome = await start_checkout(info.context, course_id, idempotency_key)
+        if not isinstance(outcome, StartedCheckout):
+            return checkout_problem_type(outcome)  # type: ignore[return-value]
+        return started_checkout(outcome)
+
+    @strawberry.mutation(description="Report a successful Razorpay Checkout; grants access once")
+    async def confirm_payment(
+        self, info: Info, order_id: str, payment_id: str, signature: str
+    ) -> ConfirmPaymentResult:
+        outcome = await confirm_payment(info.context, order_id, payment_id, signature)
+        if isinstance(outcome, Problem | CheckoutProblem):
+            return checkout_problem_type(outcome)  # type: ignore[return-value]
+        return confirmed_payment(outcome, info.context.now)
 
     @strawberry.mutation(description="Admin: add a course")
     async def create_course(self, info: Info, input: CreateCourseInput) -> CourseResult:

@@ -42,6 +42,26 @@ class InvalidInput(UserError):
     field: str | None
 
 
+@strawberry.type
+class CourseIsFree(UserError):
+    pass
+
+
+@strawberry.type
+class InvalidSignature(UserError):
+    pass
+
+
+@strawberry.type
+class PaymentFailed(UserError):
+    pass
+
+
+@strawberry.type
+class PaymentUnavailable(UserError):
+    pass
+
+
 ProblemType = (
     NotFound | AlreadySubscribed | PaymentRequired | Unauthenticated | Forbidden | InvalidInput
 )

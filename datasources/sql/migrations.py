@@ -87,6 +87,23 @@ CATALOG_MIGRATIONS: tuple[Migration, ...] = (
         ),
     ),
     Migration(
+        2,
+        "payment_order_index: which user (and so which shard) a provider order belongs to",
+        sqlite=(
+            """CREATE TABLE IF NOT EXISTS payment_order_index (
+                provider_order_id TEXT NOT NULL PRIMARY KEY,
+                user_id INTEGER NOT NULL,
+                created_at TIMESTAMP NOT NULL)""",
+        ),
+        mysql=(
+            f"""CREATE TABLE IF NOT EXISTS payment_order_index (
+                provider_order_id VARCHAR(64) NOT NULL PRIMARY KEY,
+                user_id BIGINT NOT NULL,
+                created_at DATETIME(6) NOT NULL
+            ) {_MYSQL_TABLE_OPTIONS}""",
+        ),
+    ),
+    Migration(
         3,
         "search outbox claims (lease per indexer run)",
         sqlite=(
@@ -140,6 +157,74 @@ SHARD_MIGRATIONS: tuple[Migration, ...] = (
                 KEY ix_utc_expires (expires_at),
                 KEY ix_utc_course (typing_course_id)
             ) {_MYSQL_TABLE_OPTIONS} PARTITION BY HASH(user_id) PARTITIONS 16""",
+        ),
+    ),
+    Migration(
+        2,
+        "payment_orders and payment_events",
+        sqlite=(
+            """CREATE TABLE IF NOT EXISTS payment_orders (
+                id INTEGER NOT NULL,
+                user_id INTEGER NOT NULL,
+                course_id INTEGER NOT NULL,
+                provider_order_id TEXT NOT NULL UNIQUE,
+                idempotency_key TEXT NOT NULL,
+                amount_paise INTEGER NOT NULL,
+                currency TEXT NOT NULL,
+                receipt TEXT NOT NULL,
+                state TEXT NOT NULL,
+                settled_payment_id TEXT NULL,
+                created_at TIMESTAMP NOT NULL,
+                updated_at TIMESTAMP NOT NULL,
+                PRIMARY KEY (user_id, id),
+                UNIQUE (user_id, idempotency_key))""",
+            """CREATE INDEX IF NOT EXISTS ix_payment_orders_state_created
+                ON payment_orders (state, created_at)""",
+            """CREATE TABLE IF NOT EXISTS payment_events (
+                id INTEGER NOT NULL,
+                user_id INTEGER NOT NULL,
+                order_id INTEGER NOT NULL,
+                provider_event_id TEXT NULL UNIQUE,
+                payment_id TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                source TEXT NOT NULL,
+                created_at TIMESTAMP NOT NULL,
+                PRIMARY KEY (user_id, id),
+                UNIQUE (payment_id, kind))""",
+        ),
+        mysql=(
+            # Not partitioned: the provider ids are unique keys without user_id.
+            f"""CREATE TABLE IF NOT EXISTS payment_orders (
+                id BIGINT NOT NULL,
+                user_id BIGINT NOT NULL,
+                course_id BIGINT NOT NULL,
+                provider_order_id VARCHAR(64) NOT NULL,
+                idempotency_key VARCHAR(64) NOT NULL,
+                amount_paise BIGINT NOT NULL,
+                currency CHAR(3) NOT NULL,
+                receipt VARCHAR(40) NOT NULL,
+                state VARCHAR(16) NOT NULL,
+                settled_payment_id VARCHAR(64) NULL,
+                created_at DATETIME(6) NOT NULL,
+                updated_at DATETIME(6) NOT NULL,
+                PRIMARY KEY (user_id, id),
+                UNIQUE KEY uq_payment_orders_provider (provider_order_id),
+                UNIQUE KEY uq_payment_orders_key (user_id, idempotency_key),
+                KEY ix_payment_orders_state_created (state, created_at)
+            ) {_MYSQL_TABLE_OPTIONS}""",
+            f"""CREATE TABLE IF NOT EXISTS payment_events (
+                id BIGINT NOT NULL,
+                user_id BIGINT NOT NULL,
+                order_id BIGINT NOT NULL,
+                provider_event_id VARCHAR(64) NULL,
+                payment_id VARCHAR(64) NOT NULL,
+                kind VARCHAR(32) NOT NULL,
+                source VARCHAR(16) NOT NULL,
+                created_at DATETIME(6) NOT NULL,
+                PRIMARY KEY (user_id, id),
+                UNIQUE KEY uq_payment_events_event (provider_event_id),
+                UNIQUE KEY uq_payment_events_payment_kind (payment_id, kind)
+            ) {_MYSQL_TABLE_OPTIONS}""",
         ),
     ),
 )

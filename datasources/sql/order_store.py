@@ -1,0 +1,294 @@
+"""Checkout orders on the buyer's shard, their payment events, and the catalog-side index that
+leads a webhook (which names only the provider's order id) to that shard.
+
+The store decides nothing: `locked` hands the caller one shard transaction holding the order row
+lock, in which it records the event, moves the order and writes the subscription; the rules live
+in `resolvers/checkout/`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import datetime
+
+from datasources.ids import IdGenerator
+from datasources.records import Subscription, SubscriptionStatus
+from datasources.sql.engine import Row, SqlEngine, SqlExecutor
+from datasources.sql.subscription_store import ShardedSubscriptionStore, subscription_from_row
+from datasources.sql.timestamps import from_db_required
+
+CREATED_STATE = "created"
+
+_ORDER_COLUMNS = (
+    "id, user_id, course_id, provider_order_id, idempotency_key, amount_paise, currency,"
+    " receipt, state, settled_payment_id, created_at, updated_at"
+)
+_SUBSCRIPTION_COLUMNS = (
+    "id, user_id, typing_course_id, enrolled_at, expires_at, status, source, updated_at"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class NewPaymentOrder:
+    user_id: int
+    course_id: int
+    provider_order_id: str
+    idempotency_key: str
+    amount_paise: int
+    currency: str
+    receipt: str
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentOrder:
+    id: int
+    user_id: int
+    course_id: int
+    provider_order_id: str
+    idempotency_key: str
+    amount_paise: int
+    currency: str
+    receipt: str
+    state: str  # an `OrderState` value; the store does not interpret it
+    settled_payment_id: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+def _order_from_row(row: Row) -> PaymentOrder:
+    return PaymentOrder(
+        id=int(row[0]),
+        user_id=int(row[1]),
+        course_id=int(row[2]),
+        provider_order_id=str(row[3]),
+        idempotency_key=str(row[4]),
+        amount_paise=int(row[5]),
+        currency=str(row[6]),
+        receipt=str(row[7]),
+        state=str(row[8]),
+        settled_payment_id=None if row[9] is None else str(row[9]),
+        created_at=from_db_required(row[10]),
+        updated_at=from_db_required(row[11]),
+    )
+
+
+class LockedOrder:
+    """One order inside a shard transaction that holds its row lock until the block ends."""
+
+    def __init__(
+        self, tx: SqlExecutor, engine: SqlEngine, ids: IdGenerator, order: PaymentOrder
+    ) -> None:
+        self._tx = tx
+        self._engine = engine
+        self._ids = ids
+        self.order = order
+
+    async def record_event(
+        self, provider_event_id: str | None, payment_id: str, kind: str, source: str, now: datetime
+    ) -> bool:
+        """False when this event id, or this payment's event of this kind, was seen before."""
+        inserted = await self._tx.execute(
+            f"{self._engine.dialect.insert_ignore} INTO payment_events (id, user_id, order_id,"
+            " provider_event_id, payment_id, kind, source, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                self._ids.next_id(),
+                self.order.user_id,
+                self.order.id,
+                provider_event_id,
+                payment_id,
+                kind,
+                source,
+                now,
+            ),
+        )
+        return inserted == 1
+
+    async def move(self, state: str, settled_payment_id: str | None, now: datetime) -> None:
+        # Compare-and-set on the state read under the lock: a second guard, never expected to miss.
+        changed = await self._tx.execute(
+            "UPDATE payment_orders SET state = ?, settled_payment_id = ?, updated_at = ?"
+            " WHERE user_id = ? AND id = ? AND state = ?",
+            (state, settled_payment_id, now, self.order.user_id, self.order.id, self.order.state),
+        )
+        if changed != 1:
+            raise RuntimeError(f"order {self.order.id} changed under its row lock")
+
+    async def subscription(self) -> Subscription | None:
+        """The buyer's subscription to the order's course, locked for this transaction."""
+        row = await self._tx.fetch_one(
+            f"SELECT {_SUBSCRIPTION_COLUMNS} FROM user_typing_courses"
+            f" WHERE user_id = ? AND typing_course_id = ?{self._engine.dialect.for_update}",
+            (self.order.user_id, self.order.course_id),
+        )
+        return None if row is None else subscription_from_row(row)
+
+    async def put_subscription(
+        self, enrolled_at: datetime, expires_at: datetime | None, source: str, now: datetime
+    ) -> None:
+        """Makes the order's subscription active with these dates, creating it if needed."""
+        current = await self.subscription()
+        if current is None:
+            await self._tx.execute(
+                "INSERT INTO user_typing_courses (id, user_id, typing_course_id, enrolled_at,"
+                " expires_at, status, source, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    self._ids.next_id(),
+                    self.order.user_id,
+                    self.order.course_id,
+                    enrolled_at,
+                    expires_at,
+                    SubscriptionStatus.ACTIVE.value,
+                    source,
+                    now,
+                ),
+            )
+            return
+        await self._update_subscription(
+            current.id, enrolled_at, expires_at, SubscriptionStatus.ACTIVE, source, now
+        )
+
+    async def end_subscription(
+        self, current: Subscription, status: SubscriptionStatus, ended_at: datetime, now: datetime
+    ) -> None:
+        await self._update_subscription(
+            current.id, current.enrolled_at, ended_at, status, current.source, now
+        )
+
+    async def _update_subscription(
+        self,
+        subscription_id: int,
+        enrolled_at: datetime,
+        expires_at: datetime | None,
+        status: SubscriptionStatus,
+        source: str,
+        now: datetime,
+    ) -> None:
+        await self._tx.execute(
+            "UPDATE user_typing_courses SET enrolled_at = ?, expires_at = ?, status = ?,"
+            " source = ?, updated_at = ? WHERE user_id = ? AND id = ?",
+            (
+                enrolled_at,
+                expires_at,
+                status.value,
+                source,
+                now,
+                self.order.user_id,
+                subscription_id,
+            ),
+        )
+
+
+class OrderStore:
+    def __init__(
+        self, catalog: SqlEngine, subscriptions: ShardedSubscriptionStore, ids: IdGenerator
+    ) -> None:
+        self._catalog = catalog
+        self._subscriptions = subscriptions
+        self._ids = ids
+
+    def _shard(self, user_id: int) -> SqlEngine:
+        return self._subscriptions.shard_for(user_id)
+
+    async def find_by_key(self, user_id: int, idempotency_key: str) -> PaymentOrder | None:
+        row = await self._shard(user_id).fetch_one(
+            f"SELECT {_ORDER_COLUMNS} FROM payment_orders"
+            " WHERE user_id = ? AND idempotency_key = ?",
+            (user_id, idempotency_key),
+        )
+        return None if row is None else _order_from_row(row)
+
+    async def find_by_provider_id(
+        self, user_id: int, provider_order_id: str
+    ) -> PaymentOrder | None:
+        row = await self._shard(user_id).fetch_one(
+            f"SELECT {_ORDER_COLUMNS} FROM payment_orders"
+            " WHERE user_id = ? AND provider_order_id = ?",
+            (user_id, provider_order_id),
+        )
+        return None if row is None else _order_from_row(row)
+
+    async def user_for_provider_order(self, provider_order_id: str) -> int | None:
+        row = await self._catalog.fetch_one(
+            "SELECT user_id FROM payment_order_index WHERE provider_order_id = ?",
+            (provider_order_id,),
+        )
+        return None if row is None else int(row[0])
+
+    async def create(self, new: NewPaymentOrder, now: datetime) -> PaymentOrder:
+        """Indexes the provider order, then stores it on the buyer's shard. A concurrent request
+        with the same idempotency key that got there first wins: its order is returned, and this
+        one's index row points at the same user, so it stays harmless."""
+        await self._catalog.execute(
+            f"{self._catalog.dialect.insert_ignore} INTO payment_order_index"
+            " (provider_order_id, user_id, created_at) VALUES (?, ?, ?)",
+            (new.provider_order_id, new.user_id, now),
+        )
+        engine = self._shard(new.user_id)
+        await engine.execute(
+            f"{engine.dialect.insert_ignore} INTO payment_orders ({_ORDER_COLUMNS})"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                self._ids.next_id(),
+                new.user_id,
+                new.course_id,
+                new.provider_order_id,
+                new.idempotency_key,
+                new.amount_paise,
+                new.currency,
+                new.receipt,
+                CREATED_STATE,
+                None,
+                now,
+                now,
+            ),
+        )
+        stored = await self._primary_by_key(engine, new.user_id, new.idempotency_key)
+        if stored is None:
+            raise RuntimeError("an inserted order could not be read back")
+        return stored
+
+    async def _primary_by_key(
+        self, engine: SqlEngine, user_id: int, idempotency_key: str
+    ) -> PaymentOrder | None:
+        # Read inside a transaction so it goes to the primary, right after the write.
+        async with engine.transaction() as tx:
+            row = await tx.fetch_one(
+                f"SELECT {_ORDER_COLUMNS} FROM payment_orders"
+                " WHERE user_id = ? AND idempotency_key = ?",
+                (user_id, idempotency_key),
+            )
+        return None if row is None else _order_from_row(row)
+
+    @asynccontextmanager
+    async def locked(
+        self, user_id: int, provider_order_id: str
+    ) -> AsyncIterator[LockedOrder | None]:
+        """The user's order in one shard transaction holding its row lock; None when the user has
+        no such order. Commits when the block ends, rolls back on error."""
+        engine = self._shard(user_id)
+        async with engine.transaction() as tx:
+            row = await tx.fetch_one(
+                f"SELECT {_ORDER_COLUMNS} FROM payment_orders"
+                f" WHERE user_id = ? AND provider_order_id = ?{engine.dialect.for_update}",
+                (user_id, provider_order_id),
+            )
+            yield None if row is None else LockedOrder(tx, engine, self._ids, _order_from_row(row))
+
+    async def open_orders_created_before(
+        self, shard: SqlEngine, states: tuple[str, ...], before: datetime, limit: int
+    ) -> list[PaymentOrder]:
+        """Orders on one shard still in one of `states`, created before `before`, oldest first."""
+        marks = ", ".join("?" for _ in states)
+        rows = await shard.fetch_all(
+            f"SELECT {_ORDER_COLUMNS} FROM payment_orders"
+            f" WHERE state IN ({marks}) AND created_at < ? ORDER BY created_at LIMIT ?",
+            (*states, before, limit),
+        )
+        return [_order_from_row(row) for row in rows]
+
+    @property
+    def shards(self) -> tuple[SqlEngine, ...]:
+        return self._subscriptions.shards

@@ -1,0 +1,117 @@
+"""Applying one order event exactly once: the order row lock, the event's dedupe row, the state
+move and the subscription change all commit in one transaction on the buyer's shard."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from datasources.backends import Backends
+from datasources.records import Subscription, SubscriptionStatus
+from datasources.sql.engine import retry_on_conflict
+from datasources.sql.order_store import LockedOrder, PaymentOrder
+from resolvers.checkout.expiry import grant_expiry
+from resolvers.checkout.order_state import (
+    OrderEvent,
+    OrderSnapshot,
+    OrderState,
+    Outcome,
+    apply,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Settlement:
+    order_id: int
+    outcome: Outcome | None  # None: the event was seen before and dropped unapplied
+    state: OrderState  # the order's state afterwards
+    subscription: Subscription | None  # the buyer's subscription to the course afterwards
+
+    @property
+    def changed_access(self) -> bool:
+        return self.outcome in (Outcome.GRANTED, Outcome.REVOKED)
+
+
+def order_source(order: PaymentOrder) -> str:
+    """What `user_typing_courses.source` says about access bought with this order."""
+    return f"order:{order.id}"
+
+
+async def settle(
+    backends: Backends,
+    order: PaymentOrder,
+    event: OrderEvent,
+    *,
+    now: datetime,
+    provider_event_id: str | None = None,
+    ended_at: datetime | None = None,
+) -> Settlement:
+    """Applies `event` to `order` (read earlier; it is read again under the lock).
+
+    `ended_at` is when a refund ended access (default: now). The buyer's subscription cache is
+    invalidated after the commit whenever access changed.
+    """
+    courses = await backends.catalog.get_courses([order.course_id])
+    course = courses.get(order.course_id)
+    if course is None:
+        raise LookupError(f"order {order.id} names course {order.course_id}, which does not exist")
+
+    async def attempt() -> Settlement:
+        async with backends.orders.locked(order.user_id, order.provider_order_id) as locked:
+            if locked is None:
+                raise LookupError(f"order {order.id} vanished")
+            return await _apply_locked(
+                locked, event, course.validity_days, now, provider_event_id, ended_at or now
+            )
+
+    settlement = await retry_on_conflict(attempt)
+    if settlement.changed_access:
+        await backends.subscriptions.invalidate([order.user_id])
+    return settlement
+
+
+async def _apply_locked(
+    locked: LockedOrder,
+    event: OrderEvent,
+    validity_days: int | None,
+    now: datetime,
+    provider_event_id: str | None,
+    ended_at: datetime,
+) -> Settlement:
+    current = OrderSnapshot(OrderState(locked.order.state), locked.order.settled_payment_id)
+    fresh = await locked.record_event(
+        provider_event_id, event.payment_id, event.kind.value, event.source.value, now
+    )
+    if not fresh:
+        return Settlement(locked.order.id, None, current.state, await locked.subscription())
+    transition = apply(current, event)
+    if transition.snapshot != current:
+        await locked.move(transition.state.value, transition.snapshot.settled_payment_id, now)
+    if transition.grant_access:
+        await _grant(locked, validity_days, now)
+    elif transition.revoke_access:
+        await _revoke(locked, ended_at, now)
+    return Settlement(
+        locked.order.id, transition.outcome, transition.state, await locked.subscription()
+    )
+
+
+async def _grant(locked: LockedOrder, validity_days: int | None, now: datetime) -> None:
+    current = await locked.subscription()
+    source = order_source(locked.order)
+    if current is not None and current.is_active_at(now):
+        if current.expires_at is None:
+            return  # lifetime access stays lifetime
+        expires_at = grant_expiry(now, current.expires_at, validity_days)
+        await locked.put_subscription(current.enrolled_at, expires_at, source, now)
+        return
+    await locked.put_subscription(now, grant_expiry(now, None, validity_days), source, now)
+
+
+async def _revoke(locked: LockedOrder, ended_at: datetime, now: datetime) -> None:
+    current = await locked.subscription()
+    if current is None or current.status is not SubscriptionStatus.ACTIVE:
+        return
+    if current.expires_at is not None:
+        ended_at = min(ended_at, current.expires_at)
+    await locked.end_subscription(current, SubscriptionStatus.REFUNDED, ended_at, now)

@@ -1,0 +1,84 @@
+"""`startCheckout`: a provider order for a paid course, one per idempotency key."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from datasources.payments.provider import PaymentProviderRejected, PaymentProviderUnavailable
+from datasources.sql.order_store import NewPaymentOrder, PaymentOrder
+from resolvers.checkout.problems import (
+    COURSE_IS_FREE,
+    PROVIDER_REFUSED,
+    PROVIDER_UNAVAILABLE,
+    CheckoutProblem,
+)
+from resolvers.checkout.provider_ids import is_idempotency_key
+from resolvers.checkout.receipts import receipt_for
+from resolvers.context import RequestContext
+from resolvers.errors import UNAUTHENTICATED, Problem, invalid, not_found
+from resolvers.ids import parse_id
+
+log = logging.getLogger("coursegate.checkout")
+
+
+@dataclass(frozen=True, slots=True)
+class StartedCheckout:
+    order: PaymentOrder
+    key_id: str  # the public key id Razorpay Checkout needs in the browser
+
+
+async def start_checkout(
+    ctx: RequestContext, raw_course_id: str, idempotency_key: str
+) -> StartedCheckout | Problem | CheckoutProblem:
+    if ctx.principal is None:
+        return UNAUTHENTICATED
+    user_id = ctx.principal.user_id
+    course_id = parse_id(raw_course_id, "courseId")
+    if course_id is None:
+        return invalid("courseId", "`courseId` must be a positive integer id")
+    if not is_idempotency_key(idempotency_key):
+        return invalid(
+            "idempotencyKey", "`idempotencyKey` must be 1-64 characters of A-Z a-z 0-9 . _ : -"
+        )
+    key_id = ctx.backends.payments.key_id
+    orders = ctx.backends.orders
+    existing = await orders.find_by_key(user_id, idempotency_key)
+    if existing is not None:
+        return _same_attempt(existing, course_id, key_id)
+    course = await ctx.loaders.course.load(course_id)
+    if course is None or not course.is_active:
+        return not_found("course")
+    if course.is_free:
+        return COURSE_IS_FREE
+    receipt = receipt_for(user_id, course.id, idempotency_key)
+    notes = {"user_id": str(user_id), "course_id": str(course.id)}
+    try:
+        provider_order = await ctx.backends.payments.create_order(
+            course.price_paise, course.currency, receipt, notes
+        )
+    except PaymentProviderUnavailable:
+        log.warning("provider order for course %s not created: provider unavailable", course.id)
+        return PROVIDER_UNAVAILABLE
+    except PaymentProviderRejected as rejected:
+        log.warning("provider refused an order for course %s: %s", course.id, rejected.code)
+        return PROVIDER_REFUSED
+    stored = await orders.create(
+        NewPaymentOrder(
+            user_id=user_id,
+            course_id=course.id,
+            provider_order_id=provider_order.id,
+            idempotency_key=idempotency_key,
+            amount_paise=provider_order.amount_paise,
+            currency=provider_order.currency,
+            receipt=receipt,
+        ),
+        ctx.now,
+    )
+    return _same_attempt(stored, course_id, key_id)
+
+
+def _same_attempt(order: PaymentOrder, course_id: int, key_id: str) -> StartedCheckout | Problem:
+    if order.course_id != course_id:
+        return invalid("idempotencyKey", "this idempotency key was used for another course")
+    return StartedCheckout(order, key_id)

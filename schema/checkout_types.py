@@ -1,0 +1,106 @@
+"""Checkout results: what Razorpay Checkout in the browser needs, and a confirmed payment."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+import strawberry
+
+from resolvers.checkout.problems import CheckoutProblem, CheckoutProblemKind
+from resolvers.checkout.settlement import Settlement
+from resolvers.checkout.start import StartedCheckout
+from resolvers.errors import Problem
+from schema.problems import (
+    CourseIsFree,
+    InvalidInput,
+    InvalidSignature,
+    NotFound,
+    PaymentFailed,
+    PaymentUnavailable,
+    Unauthenticated,
+    problem_type,
+)
+from schema.subscription_types import SubscriptionType
+
+
+@strawberry.type
+class CheckoutOrder:
+    order_id: str = strawberry.field(description="Razorpay's order id, for Checkout's order_id")
+    amount: int = strawberry.field(description="In paise, the smallest currency unit")
+    currency: str
+    receipt: str
+    key_id: str = strawberry.field(description="The public key id Checkout is opened with")
+    state: str
+
+
+@strawberry.type
+class StartCheckoutSuccess:
+    order: CheckoutOrder
+
+
+@strawberry.type
+class ConfirmPaymentSuccess:
+    order_state: str
+    subscription: SubscriptionType | None
+
+
+StartCheckoutResult = Annotated[
+    StartCheckoutSuccess
+    | NotFound
+    | CourseIsFree
+    | InvalidInput
+    | Unauthenticated
+    | PaymentFailed
+    | PaymentUnavailable,
+    strawberry.union("StartCheckoutResult"),
+]
+ConfirmPaymentResult = Annotated[
+    ConfirmPaymentSuccess
+    | InvalidSignature
+    | NotFound
+    | InvalidInput
+    | Unauthenticated
+    | PaymentFailed,
+    strawberry.union("ConfirmPaymentResult"),
+]
+
+_CHECKOUT_PROBLEM_TYPES: dict[
+    CheckoutProblemKind,
+    type[CourseIsFree | InvalidSignature | PaymentFailed | PaymentUnavailable],
+] = {
+    CheckoutProblemKind.COURSE_IS_FREE: CourseIsFree,
+    CheckoutProblemKind.INVALID_SIGNATURE: InvalidSignature,
+    CheckoutProblemKind.PAYMENT_FAILED: PaymentFailed,
+    CheckoutProblemKind.PAYMENT_UNAVAILABLE: PaymentUnavailable,
+}
+
+
+def checkout_problem_type(problem: Problem | CheckoutProblem) -> object:
+    if isinstance(problem, Problem):
+        return problem_type(problem)
+    return _CHECKOUT_PROBLEM_TYPES[problem.kind](message=problem.message)
+
+
+def started_checkout(started: StartedCheckout) -> StartCheckoutSuccess:
+    order = started.order
+    return StartCheckoutSuccess(
+        order=CheckoutOrder(
+            order_id=order.provider_order_id,
+            amount=order.amount_paise,
+            currency=order.currency,
+            receipt=order.receipt,
+            key_id=started.key_id,
+            state=order.state,
+        )
+    )
+
+
+def confirmed_payment(settlement: Settlement, now: datetime) -> ConfirmPaymentSuccess:
+    subscription = settlement.subscription
+    return ConfirmPaymentSuccess(
+        order_state=settlement.state.value,
+        subscription=None
+        if subscription is None
+        else SubscriptionType.from_record(subscription, now),
+    )
