@@ -1,4 +1,4 @@
-"""The `coursegate` command: serve, migrate, seed, indexer, reindex, token."""
+"""The `coursegate` command: serve, migrate, seed, indexer, reindex, reconcile, token."""
 
 from __future__ import annotations
 
@@ -8,10 +8,11 @@ import logging
 import signal
 import sys
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from datasources.backends import open_backends
 from jobs.indexer import SearchIndexer
+from jobs.reconcile import reconcile_open_orders
 from jobs.seed import seed_demo, seed_synthetic
 from resolvers.auth import issue_token
 from settings import Settings
@@ -72,6 +73,19 @@ async def _run_indexer(settings: Settings) -> None:
         await backends.close()
 
 
+async def _reconcile(settings: Settings) -> None:
+    backends = await open_backends(settings)
+    try:
+        await backends.migrate()
+        report = await reconcile_open_orders(backends, datetime.now(UTC))
+        print(
+            f"checked {report.orders_checked} open orders: {report.granted} granted,"
+            f" {report.revoked_or_refunded} refunded, {report.provider_errors} provider errors"
+        )
+    finally:
+        await backends.close()
+
+
 def _serve(settings: Settings, args: argparse.Namespace) -> None:
     import uvicorn
 
@@ -101,6 +115,7 @@ def _parser() -> argparse.ArgumentParser:
     seed.add_argument("--first-user", type=int, default=1_000_000)
     commands.add_parser("indexer", help="keep the search index in step with the catalog")
     commands.add_parser("reindex", help="rebuild the whole search index from the database")
+    commands.add_parser("reconcile", help="ask the payment provider about orders left unpaid")
     token = commands.add_parser("token", help="print a bearer token for a user")
     token.add_argument("--user", type=int, required=True)
     token.add_argument("--admin", action="store_true")
@@ -126,6 +141,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         asyncio.run(_run_indexer(settings))
     elif args.command == "reindex":
         asyncio.run(_reindex(settings))
+    elif args.command == "reconcile":
+        asyncio.run(_reconcile(settings))
     elif args.command == "serve":
         _serve(settings, args)
     return 0

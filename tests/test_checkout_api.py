@@ -13,10 +13,11 @@ import pytest
 
 from datasources.backends import Backends
 from datasources.payments.sandbox import SandboxProvider, SandboxSettings
-from datasources.payments.signatures import payment_signature
+from datasources.payments.signatures import payment_signature, webhook_signature
 from datasources.payments.webhooks import EVENT_ID_HEADER, SIGNATURE_HEADER
 from datasources.records import Category, Course, CourseDraft, Difficulty, SubscriptionStatus
 from datasources.subscriptions import NewSubscription
+from jobs.reconcile import GRACE_PERIOD, reconcile_open_orders
 from tests.conftest import graphql, token_for
 
 KEY_SECRET = "checkout-test-key-secret"
@@ -323,8 +324,6 @@ async def test_duplicate_event_ids_are_dropped_and_unknown_events_ignored(
     unknown_body = orjson.dumps(
         {"entity": "event", "event": "invoice.paid", "payload": {}, "created_at": 1_700_000_000}
     )
-    from datasources.payments.signatures import webhook_signature
-
     unknown = await _deliver(
         client, unknown_body, {SIGNATURE_HEADER: webhook_signature(unknown_body, WEBHOOK_SECRET)}
     )
@@ -369,3 +368,36 @@ async def test_a_webhook_first_then_the_confirm_grants_once(
     assert confirmed["__typename"] == "ConfirmPaymentSuccess"
     expires_at = datetime.fromisoformat(confirmed["subscription"]["expiresAt"])
     assert expires_at == after_webhook.expires_at
+
+
+async def test_the_reconciler_settles_orders_whose_news_never_came(
+    client: httpx.AsyncClient, backends: Backends, sandbox: SandboxProvider
+) -> None:
+    course = await _course(backends, "reconcile-me")
+    paid = await _paid_order(client, sandbox, 20, course, "paid")
+    refunded = await _paid_order(client, sandbox, 21, course, "refunded")
+    await sandbox.refund(refunded.payment_id)
+    abandoned = await _start(client, 22, course.id, "abandoned")
+    later = datetime.now(UTC) + GRACE_PERIOD + timedelta(minutes=1)
+
+    report = await reconcile_open_orders(backends, later)
+    again = await reconcile_open_orders(backends, later)
+
+    assert (report.orders_checked, report.granted, report.revoked_or_refunded) == (3, 1, 1)
+    assert (again.orders_checked, again.granted) == (1, 0)  # only the abandoned order is open
+    subscription = await backends.subscription_store.get(20, course.id)
+    assert subscription is not None
+    assert subscription.expires_at == later + timedelta(days=VALIDITY_DAYS)
+    assert await _subscription_rows(backends, 21) == []
+    states = [
+        order.state
+        for user_id, order_id in [
+            (20, paid.order_id),
+            (21, refunded.order_id),
+            (22, abandoned["order"]["orderId"]),
+        ]
+        if (order := await backends.orders.find_by_provider_id(user_id, order_id)) is not None
+    ]
+    assert states == ["paid", "refunded", "created"]
+    confirmed = await _confirm(client, 20, paid.order_id, paid.payment_id, paid.signature)
+    assert confirmed["subscription"]["expiresAt"] == subscription.expires_at.isoformat()

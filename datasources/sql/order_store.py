@@ -277,15 +277,26 @@ class OrderStore:
             )
             yield None if row is None else LockedOrder(tx, engine, self._ids, _order_from_row(row))
 
-    async def open_orders_created_before(
-        self, shard: SqlEngine, states: tuple[str, ...], before: datetime, limit: int
+    async def open_orders(
+        self,
+        shard: SqlEngine,
+        states: tuple[str, ...],
+        created_from: datetime,
+        created_until: datetime,
+        after: PaymentOrder | None,
+        limit: int,
     ) -> list[PaymentOrder]:
-        """Orders on one shard still in one of `states`, created before `before`, oldest first."""
+        """One page of a shard's orders in one of `states` created in [from, until), oldest
+        first, strictly after the order `after`."""
         marks = ", ".join("?" for _ in states)
+        keyset, params = "", [*states, created_from, created_until]
+        if after is not None:
+            keyset = " AND (created_at > ? OR (created_at = ? AND id > ?))"
+            params += [after.created_at, after.created_at, after.id]
         rows = await shard.fetch_all(
-            f"SELECT {_ORDER_COLUMNS} FROM payment_orders"
-            f" WHERE state IN ({marks}) AND created_at < ? ORDER BY created_at LIMIT ?",
-            (*states, before, limit),
+            f"SELECT {_ORDER_COLUMNS} FROM payment_orders WHERE state IN ({marks})"
+            f" AND created_at >= ? AND created_at < ?{keyset} ORDER BY created_at, id LIMIT ?",
+            (*params, limit),
         )
         return [_order_from_row(row) for row in rows]
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from datasources.backends import Backends
+from datasources.payments.provider import ProviderPayment
 from datasources.records import Subscription, SubscriptionStatus
 from datasources.sql.engine import retry_on_conflict
 from datasources.sql.order_store import LockedOrder, PaymentOrder
@@ -30,6 +31,11 @@ class Settlement:
     @property
     def changed_access(self) -> bool:
         return self.outcome in (Outcome.GRANTED, Outcome.REVOKED)
+
+
+def payment_matches_order(payment: ProviderPayment, order: PaymentOrder) -> bool:
+    """A success report only counts for the amount and currency the order asked for."""
+    return payment.amount_paise == order.amount_paise and payment.currency == order.currency
 
 
 def order_source(order: PaymentOrder) -> str:

@@ -11,7 +11,7 @@ from datasources.backends import Backends
 from datasources.payments.webhooks import MalformedWebhook, WebhookEvent, read_webhook
 from datasources.sql.order_store import PaymentOrder
 from resolvers.checkout.order_state import SUCCESS_KINDS, OrderEvent
-from resolvers.checkout.settlement import settle
+from resolvers.checkout.settlement import payment_matches_order, settle
 
 log = logging.getLogger("coursegate.webhooks")
 
@@ -57,7 +57,8 @@ async def handle_razorpay_webhook(
     if event is None or order is None:
         log.info("webhook %s ignored: no order of ours to move", delivered.event)
         return WebhookReply.IGNORED
-    if event.kind in SUCCESS_KINDS and not _pays_for(delivered, order):
+    payment = delivered.payment
+    if event.kind in SUCCESS_KINDS and not (payment and payment_matches_order(payment, order)):
         log.warning("webhook %s for order %s ignored: amount differs", delivered.event, order.id)
         return WebhookReply.IGNORED
     ended_at = delivered.refund.created_at if delivered.refund is not None else delivered.created_at
@@ -80,12 +81,3 @@ async def _order_of(backends: Backends, delivered: WebhookEvent) -> PaymentOrder
     if user_id is None:
         return None
     return await orders.find_by_provider_id(user_id, provider_order_id)
-
-
-def _pays_for(delivered: WebhookEvent, order: PaymentOrder) -> bool:
-    payment = delivered.payment
-    return (
-        payment is not None
-        and payment.amount_paise == order.amount_paise
-        and payment.currency == order.currency
-    )
