@@ -401,3 +401,34 @@ async def test_the_reconciler_settles_orders_whose_news_never_came(
     assert states == ["paid", "refunded", "created"]
     confirmed = await _confirm(client, 20, paid.order_id, paid.payment_id, paid.signature)
     assert confirmed["subscription"]["expiresAt"] == subscription.expires_at.isoformat()
+
+
+async def test_concurrent_starts_with_one_key_share_one_order(
+    client: httpx.AsyncClient, backends: Backends, sandbox: SandboxProvider
+) -> None:
+    course = await _course(backends, "double-click")
+
+    results = await asyncio.gather(*(_start(client, 23, course.id, "click") for _ in range(5)))
+
+    assert {r["__typename"] for r in results} == {"StartCheckoutSuccess"}
+    assert len({r["order"]["orderId"] for r in results}) == 1
+    engine = backends.subscription_store.shard_for(23)
+    row = await engine.fetch_one("SELECT COUNT(*) FROM payment_orders WHERE user_id = ?", (23,))
+    assert row is not None and int(row[0]) == 1
+
+
+async def test_a_signed_webhook_for_a_different_amount_grants_nothing(
+    client: httpx.AsyncClient, backends: Backends, sandbox: SandboxProvider
+) -> None:
+    course = await _course(backends, "wrong-amount")
+    paid = await _paid_order(client, sandbox, 24, course, "k")
+    raw_body, headers = sandbox.webhook_delivery("payment.captured", paid.payment_id)
+    cheaper = raw_body.replace(b'"amount":49900', b'"amount":100')
+    assert cheaper != raw_body
+    resigned = {**headers, SIGNATURE_HEADER: webhook_signature(cheaper, WEBHOOK_SECRET)}
+
+    reply = await _deliver(client, cheaper, resigned)
+
+    assert (reply.status_code, reply.json()) == (200, {"status": "ignored"})
+    assert await _subscription_rows(backends, 24) == []
+    assert await _event_count(backends, 24) == 0

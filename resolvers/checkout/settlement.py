@@ -3,6 +3,7 @@ move and the subscription change all commit in one transaction on the buyer's sh
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -19,6 +20,8 @@ from resolvers.checkout.order_state import (
     Outcome,
     apply,
 )
+
+log = logging.getLogger("coursegate.checkout")
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +96,9 @@ async def _apply_locked(
     transition = apply(current, event)
     if transition.snapshot != current:
         await locked.move(transition.state.value, transition.snapshot.settled_payment_id, now)
+    if transition.needs_refund:
+        # Money taken that no access stands for; refunds are an operator's call for now.
+        log.warning("order %s: extra payment %s needs a refund", locked.order.id, event.payment_id)
     if transition.grant_access:
         await _grant(locked, validity_days, now)
     elif transition.revoke_access:
