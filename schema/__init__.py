@@ -7,6 +7,7 @@ import logging
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import (
+    AddValidationRules,
     MaskErrors,
     MaxAliasesLimiter,
     MaxTokensLimiter,
@@ -35,6 +36,14 @@ def _should_mask(error: GraphQLError) -> bool:
     return True
 
 
+# The limiters define their rule classes per instance, which would give ValidationCache a new
+# key on every request; built once here, the rules are the same objects on every request.
+_LIMIT_RULES = [
+    *QueryDepthLimiter(max_depth=MAX_DEPTH).validation_rules,
+    *MaxAliasesLimiter(MAX_ALIASES).validation_rules,
+]
+
+
 def build_schema() -> strawberry.Schema:
     return strawberry.Schema(
         query=Query,
@@ -44,8 +53,7 @@ def build_schema() -> strawberry.Schema:
         extensions=[
             lambda: MaxTokensLimiter(MAX_TOKENS),
             lambda: ParserCache(maxsize=1024),
-            lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
-            lambda: MaxAliasesLimiter(MAX_ALIASES),
+            lambda: AddValidationRules(_LIMIT_RULES),
             lambda: ValidationCache(maxsize=1024),
             lambda: MaskErrors(should_mask_error=_should_mask, error_message="Internal error"),
         ],
