@@ -108,6 +108,10 @@ class CachedCatalog:
         await self.invalidate([course_id])
         return course
 
+    async def generation(self) -> int:
+        """Moves on after every catalog change; whatever was built from an older one is stale."""
+        return await self._cache.get_counter(_GENERATION_KEY)
+
     async def invalidate(self, course_ids: Sequence[int]) -> None:
         """After a committed catalog change: drop details, retire every list."""
         await self._cache.delete(*(details_key(i) for i in course_ids))
