@@ -86,14 +86,15 @@ class ResponseCache:
         self._recheck_at = 0.0
 
     async def lookup(self, raw_body: bytes, authorization: str | None) -> Ticket:
+        # Yield once per request: hits and in-process cache reads never await I/O, and a
+        # saturated loop whose handlers never yield serves requests with long tails.
+        await asyncio.sleep(0)
         if authorization is not None or len(raw_body) > MAX_KEY_BYTES:
             return _UNCACHEABLE
         generation = await self._current_generation()
         entry = self._entries.get(raw_body)
         if entry is not None and entry[0] == generation and entry[1] > time.monotonic():
             record_lookups(KEYSPACE, 1, 0)
-            # Yield once: a hit never awaits I/O, and a loop that never yields has long tails.
-            await asyncio.sleep(0)
             return Ticket(entry[2], None, generation)
         record_lookups(KEYSPACE, 0, 1)
         return Ticket(None, raw_body, generation)
