@@ -32,6 +32,10 @@ class ProblemKind(enum.Enum):
     UNAUTHENTICATED = "unauthenticated"
     INVALID_INPUT = "invalid_input"
     PAYMENT_REQUIRED = "payment_required"
+    COURSE_IS_FREE = "course_is_free"
+    INVALID_SIGNATURE = "invalid_signature"
+    PAYMENT_FAILED = "payment_failed"
+    PAYMENT_UNAVAILABLE = "payment_unavailable"
 
 
 @dataclass(frozen=True, slots=True)

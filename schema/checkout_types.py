@@ -7,10 +7,8 @@ from typing import Annotated
 
 import strawberry
 
-from resolvers.checkout.problems import CheckoutProblem, CheckoutProblemKind
 from resolvers.checkout.settlement import Settlement
 from resolvers.checkout.start import StartedCheckout
-from resolvers.errors import Problem
 from schema.problems import (
     CourseIsFree,
     InvalidInput,
@@ -19,7 +17,6 @@ from schema.problems import (
     PaymentFailed,
     PaymentUnavailable,
     Unauthenticated,
-    problem_type,
 )
 from schema.subscription_types import SubscriptionType
 
@@ -64,22 +61,6 @@ ConfirmPaymentResult = Annotated[
     | PaymentFailed,
     strawberry.union("ConfirmPaymentResult"),
 ]
-
-_CHECKOUT_PROBLEM_TYPES: dict[
-    CheckoutProblemKind,
-    type[CourseIsFree | InvalidSignature | PaymentFailed | PaymentUnavailable],
-] = {
-    CheckoutProblemKind.COURSE_IS_FREE: CourseIsFree,
-    CheckoutProblemKind.INVALID_SIGNATURE: InvalidSignature,
-    CheckoutProblemKind.PAYMENT_FAILED: PaymentFailed,
-    CheckoutProblemKind.PAYMENT_UNAVAILABLE: PaymentUnavailable,
-}
-
-
-def checkout_problem_type(problem: Problem | CheckoutProblem) -> object:
-    if isinstance(problem, Problem):
-        return problem_type(problem)
-    return _CHECKOUT_PROBLEM_TYPES[problem.kind](message=problem.message)
 
 
 def started_checkout(started: StartedCheckout) -> StartCheckoutSuccess:

@@ -6,14 +6,12 @@ import strawberry
 
 from resolvers import course_admin, subscriptions
 from resolvers.checkout.confirm import confirm_payment
-from resolvers.checkout.problems import CheckoutProblem
 from resolvers.checkout.start import StartedCheckout, start_checkout
 from resolvers.context import RequestContext
 from resolvers.errors import Problem
 from schema.checkout_types import (
     ConfirmPaymentResult,
     StartCheckoutResult,
-    checkout_problem_type,
     confirmed_payment,
     started_checkout,
 )
@@ -84,7 +82,7 @@ class Mutation:
     ) -> StartCheckoutResult:
         outcome = await start_checkout(info.context, course_id, idempotency_key)
         if not isinstance(outcome, StartedCheckout):
-            return checkout_problem_type(outcome)  # type: ignore[return-value]
+            return problem_type(outcome)  # type: ignore[return-value]
         return started_checkout(outcome)
 
     @strawberry.mutation(description="Report a successful Razorpay Checkout; grants access once")
@@ -92,8 +90,8 @@ class Mutation:
         self, info: Info, order_id: str, payment_id: str, signature: str
     ) -> ConfirmPaymentResult:
         outcome = await confirm_payment(info.context, order_id, payment_id, signature)
-        if isinstance(outcome, Problem | CheckoutProblem):
-            return checkout_problem_type(outcome)  # type: ignore[return-value]
+        if isinstance(outcome, Problem):
+            return problem_type(outcome)  # type: ignore[return-value]
         return confirmed_payment(outcome, info.context.now)
 
     @strawberry.mutation(description="Admin: add a course")

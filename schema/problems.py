@@ -63,21 +63,30 @@ class PaymentUnavailable(UserError):
 
 
 ProblemType = (
-    NotFound | AlreadySubscribed | PaymentRequired | Unauthenticated | Forbidden | InvalidInput
+    NotFound
+    | AlreadySubscribed
+    | PaymentRequired
+    | Unauthenticated
+    | Forbidden
+    | CourseIsFree
+    | InvalidSignature
+    | PaymentFailed
+    | PaymentUnavailable
 )
+_TYPE_OF_KIND: dict[ProblemKind, type[ProblemType]] = {
+    ProblemKind.NOT_FOUND: NotFound,
+    ProblemKind.ALREADY_SUBSCRIBED: AlreadySubscribed,
+    ProblemKind.PAYMENT_REQUIRED: PaymentRequired,
+    ProblemKind.UNAUTHENTICATED: Unauthenticated,
+    ProblemKind.FORBIDDEN: Forbidden,
+    ProblemKind.COURSE_IS_FREE: CourseIsFree,
+    ProblemKind.INVALID_SIGNATURE: InvalidSignature,
+    ProblemKind.PAYMENT_FAILED: PaymentFailed,
+    ProblemKind.PAYMENT_UNAVAILABLE: PaymentUnavailable,
+}
 
 
-def problem_type(problem: Problem) -> ProblemType:
+def problem_type(problem: Problem) -> ProblemType | InvalidInput:
     if problem.kind is ProblemKind.INVALID_INPUT:
         return InvalidInput(message=problem.message, field=problem.field)
-    simple: dict[
-        ProblemKind,
-        type[NotFound | AlreadySubscribed | PaymentRequired | Unauthenticated | Forbidden],
-    ] = {
-        ProblemKind.NOT_FOUND: NotFound,
-        ProblemKind.ALREADY_SUBSCRIBED: AlreadySubscribed,
-        ProblemKind.PAYMENT_REQUIRED: PaymentRequired,
-        ProblemKind.UNAUTHENTICATED: Unauthenticated,
-        ProblemKind.FORBIDDEN: Forbidden,
-    }
-    return simple[problem.kind](message=problem.message)
+    return _TYPE_OF_KIND[problem.kind](message=problem.message)

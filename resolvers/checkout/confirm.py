@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from resolvers.checkout.order_state import OrderEvent, OrderState
-from resolvers.checkout.problems import INVALID_SIGNATURE, PAYMENT_REFUNDED, CheckoutProblem
+from resolvers.checkout.problems import INVALID_SIGNATURE, PAYMENT_REFUNDED
 from resolvers.checkout.provider_ids import is_order_id, is_payment_id
 from resolvers.checkout.settlement import Settlement, settle
 from resolvers.context import RequestContext
@@ -12,7 +12,7 @@ from resolvers.errors import UNAUTHENTICATED, Problem, invalid, not_found
 
 async def confirm_payment(
     ctx: RequestContext, order_id: str, payment_id: str, signature: str
-) -> Settlement | Problem | CheckoutProblem:
+) -> Settlement | Problem:
     if ctx.principal is None:
         return UNAUTHENTICATED
     if not is_order_id(order_id):

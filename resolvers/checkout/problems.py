@@ -1,38 +1,23 @@
-"""Expected checkout failures beyond the generic ones in `resolvers.errors`."""
+"""Expected checkout failures, as the generic `Problem` values of `resolvers.errors`."""
 
 from __future__ import annotations
 
-import enum
-from dataclasses import dataclass
+from resolvers.errors import Problem, ProblemKind
 
-
-class CheckoutProblemKind(enum.Enum):
-    COURSE_IS_FREE = "course_is_free"
-    INVALID_SIGNATURE = "invalid_signature"
-    PAYMENT_FAILED = "payment_failed"
-    PAYMENT_UNAVAILABLE = "payment_unavailable"
-
-
-@dataclass(frozen=True, slots=True)
-class CheckoutProblem:
-    kind: CheckoutProblemKind
-    message: str
-
-
-COURSE_IS_FREE = CheckoutProblem(
-    CheckoutProblemKind.COURSE_IS_FREE, "this course is free: enrol instead of buying it"
+COURSE_IS_FREE = Problem(
+    ProblemKind.COURSE_IS_FREE, "this course is free: enrol instead of buying it"
 )
-INVALID_SIGNATURE = CheckoutProblem(
-    CheckoutProblemKind.INVALID_SIGNATURE,
+INVALID_SIGNATURE = Problem(
+    ProblemKind.INVALID_SIGNATURE,
     "the payment signature does not match this order and payment",
 )
-PAYMENT_REFUNDED = CheckoutProblem(
-    CheckoutProblemKind.PAYMENT_FAILED, "this order's payment was refunded: it grants no access"
+PAYMENT_REFUNDED = Problem(
+    ProblemKind.PAYMENT_FAILED, "this order's payment was refunded: it grants no access"
 )
-PROVIDER_REFUSED = CheckoutProblem(
-    CheckoutProblemKind.PAYMENT_FAILED, "the payment provider refused to create this order"
+PROVIDER_REFUSED = Problem(
+    ProblemKind.PAYMENT_FAILED, "the payment provider refused to create this order"
 )
-PROVIDER_UNAVAILABLE = CheckoutProblem(
-    CheckoutProblemKind.PAYMENT_UNAVAILABLE,
+PROVIDER_UNAVAILABLE = Problem(
+    ProblemKind.PAYMENT_UNAVAILABLE,
     "the payment provider did not answer: try again with the same idempotency key",
 )

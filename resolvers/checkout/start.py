@@ -11,7 +11,6 @@ from resolvers.checkout.problems import (
     COURSE_IS_FREE,
     PROVIDER_REFUSED,
     PROVIDER_UNAVAILABLE,
-    CheckoutProblem,
 )
 from resolvers.checkout.provider_ids import is_idempotency_key
 from resolvers.checkout.receipts import receipt_for
@@ -30,7 +29,7 @@ class StartedCheckout:
 
 async def start_checkout(
     ctx: RequestContext, raw_course_id: str, idempotency_key: str
-) -> StartedCheckout | Problem | CheckoutProblem:
+) -> StartedCheckout | Problem:
     if ctx.principal is None:
         return UNAUTHENTICATED
     user_id = ctx.principal.user_id
