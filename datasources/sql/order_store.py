@@ -16,7 +16,7 @@ from datetime import datetime
 from datasources.ids import IdGenerator
 from datasources.records import Subscription, SubscriptionStatus
 from datasources.sql.engine import Row, SqlEngine, SqlExecutor
-from datasources.sql.subscription_store import ShardedSubscriptionStore, subscription_from_row
+from datasources.sql.subscription_store import ShardedSubscriptionStore, locked_subscription
 from datasources.sql.timestamps import from_db_required
 
 CREATED_STATE = "created"
@@ -24,9 +24,6 @@ CREATED_STATE = "created"
 _ORDER_COLUMNS = (
     "id, user_id, course_id, provider_order_id, idempotency_key, amount_paise, currency,"
     " receipt, state, settled_payment_id, created_at, updated_at"
-)
-_SUBSCRIPTION_COLUMNS = (
-    "id, user_id, typing_course_id, enrolled_at, expires_at, status, source, updated_at"
 )
 
 
@@ -118,12 +115,9 @@ class LockedOrder:
 
     async def subscription(self) -> Subscription | None:
         """The buyer's subscription to the order's course, locked for this transaction."""
-        row = await self._tx.fetch_one(
-            f"SELECT {_SUBSCRIPTION_COLUMNS} FROM user_typing_courses"
-            f" WHERE user_id = ? AND typing_course_id = ?{self._engine.dialect.for_update}",
-            (self.order.user_id, self.order.course_id),
+        return await locked_subscription(
+            self._tx, self._engine.dialect, self.order.user_id, self.order.course_id
         )
-        return None if row is None else subscription_from_row(row)
 
     async def put_subscription(
         self, enrolled_at: datetime, expires_at: datetime | None, source: str, now: datetime

@@ -10,7 +10,7 @@ from datetime import datetime
 from datasources.ids import IdGenerator
 from datasources.records import Subscription, SubscriptionStatus
 from datasources.sharding import BucketMap
-from datasources.sql.engine import Row, SqlEngine, SqlExecutor, retry_on_conflict
+from datasources.sql.engine import Dialect, Row, SqlEngine, SqlExecutor, retry_on_conflict
 from datasources.sql.timestamps import from_db, from_db_required
 from datasources.subscriptions import NewSubscription, SubscriptionKey
 
@@ -148,9 +148,16 @@ class ShardedSubscriptionStore:
     async def _locked(
         tx: SqlExecutor, engine: SqlEngine, user_id: int, course_id: int
     ) -> Subscription | None:
-        row = await tx.fetch_one(
-            f"SELECT {_COLUMNS} FROM user_typing_courses WHERE user_id = ? AND typing_course_id = ?"
-            f"{engine.dialect.for_update}",
-            (user_id, course_id),
-        )
-        return None if row is None else subscription_from_row(row)
+        return await locked_subscription(tx, engine.dialect, user_id, course_id)
+
+
+async def locked_subscription(
+    tx: SqlExecutor, dialect: Dialect, user_id: int, course_id: int
+) -> Subscription | None:
+    """The user's row for the course, locked until `tx` ends."""
+    row = await tx.fetch_one(
+        f"SELECT {_COLUMNS} FROM user_typing_courses WHERE user_id = ? AND typing_course_id = ?"
+        f"{dialect.for_update}",
+        (user_id, course_id),
+    )
+    return None if row is None else subscription_from_row(row)
