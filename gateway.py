@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import time
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -26,10 +27,13 @@ from datasources.backends import SEARCH_CHECK, Backends, open_backends
 from datasources.payments.webhooks import EVENT_ID_HEADER, SIGNATURE_HEADER
 from jobs.indexer import SearchIndexer
 from loaders import Loaders
-from resolvers.auth import AuthenticationFailed, principal_from_header
+from resolvers.auth import AuthenticationFailed
 from resolvers.checkout.webhook import handle_razorpay_webhook
 from resolvers.context import RequestContext
+from resolvers.no_response_cache import NoResponseCache
 from resolvers.response_cache import ResponseCache
+from resolvers.user_response_cache import UserResponseCache
+from resolvers.verified_tokens import VerifiedTokens
 from schema import build_schema
 from settings import Settings
 
@@ -71,7 +75,16 @@ def create_app(settings: Settings | None = None, backends: Backends | None = Non
     graphiql_html = get_graphql_ide_html()
     # Given backends serve at once: an ASGI test transport never runs the lifespan.
     state: dict[str, Backends] = {} if backends is None else {"backends": backends}
-    responses = ResponseCache(lambda: state["backends"].catalog.generation())
+    responses: ResponseCache | NoResponseCache = (
+        ResponseCache(lambda: state["backends"].catalog.generation())
+        if settings.cache_enabled
+        else NoResponseCache()
+    )
+    # With the cache off the subscriptions entry is never there, so this never stores.
+    user_responses = UserResponseCache(
+        lambda: state["backends"].subscriptions, lambda: state["backends"].catalog.generation()
+    )
+    tokens = VerifiedTokens(settings.jwt_secret)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -110,17 +123,20 @@ def create_app(settings: Settings | None = None, backends: Backends | None = Non
         except ValueError as error:
             return _error_response(400, str(error), "BAD_REQUEST", request_id)
         try:
-            principal = principal_from_header(
-                settings.jwt_secret, request.headers.get("authorization")
-            )
+            principal = tokens.principal(request.headers.get("authorization"), time.time())
         except AuthenticationFailed as error:
             return _error_response(401, str(error), "UNAUTHENTICATED", request_id)
+        now = datetime.now(UTC)
+        mine = await user_responses.lookup(raw, query, operation_name, principal, now)
+        if mine.response is not None:
+            return Response(mine.response, media_type=_JSON, headers={"x-request-id": request_id})
         opened = state["backends"]
         context = RequestContext(
             backends=opened,
             loaders=Loaders.for_request(opened.catalog),
             principal=principal,
             request_id=request_id,
+            now=now,
         )
         result = await schema.execute(
             query,
@@ -135,6 +151,7 @@ def create_app(settings: Settings | None = None, backends: Backends | None = Non
             payload["extensions"] = context.extensions
         body = orjson.dumps(payload)
         responses.store(ticket, query, operation_name, len(payload) == 1, body)
+        user_responses.store(mine, query, len(payload) == 1, body, now)
         return Response(body, media_type=_JSON, headers={"x-request-id": request_id})
 
     async def razorpay_webhook(request: Request) -> Response:

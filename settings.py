@@ -23,6 +23,7 @@ class Settings:
     cache_prefix: str = "cg:"
     jwt_secret: str = field(default="", repr=False)
     search_url: str | None = None
+    cache_enabled: bool = True
     host: str = "127.0.0.1"
     port: int = 8000
 
@@ -51,9 +52,17 @@ class Settings:
             cache_prefix=env.get("COURSEGATE_CACHE_PREFIX", "cg:"),
             jwt_secret=env.get("COURSEGATE_JWT_SECRET") or _local_jwt_secret(data_dir),
             search_url=env.get("COURSEGATE_SEARCH_URL") or None,
+            cache_enabled=_cache_switch(env.get("COURSEGATE_CACHE", "on")),
             host=env.get("COURSEGATE_HOST", "127.0.0.1"),
             port=int(env.get("COURSEGATE_PORT", "8000")),
         )
+
+
+def _cache_switch(raw: str) -> bool:
+    """COURSEGATE_CACHE: `on` (default) or `off` (every cache a no-op, e.g. to measure growth)."""
+    if raw.strip().lower() not in ("on", "off"):
+        raise ValueError(f"COURSEGATE_CACHE must be `on` or `off`, not {raw!r}")
+    return raw.strip().lower() == "on"
 
 
 def _local_jwt_secret(data_dir: Path) -> str:

@@ -12,6 +12,7 @@ from datasources.cache.base import Cache
 from datasources.cache.cached_catalog import CachedCatalog
 from datasources.cache.cached_subscriptions import CachedSubscriptions
 from datasources.cache.memory_cache import MemoryCache
+from datasources.cache.null_cache import NullCache
 from datasources.cache.redis_cache import RedisCache
 from datasources.ids import IdGenerator
 from datasources.payments.factory import payment_provider_from_env
@@ -126,7 +127,9 @@ async def _open_search(settings: Settings) -> SearchEngine:
 async def open_backends(settings: Settings) -> Backends:
     catalog_engine, shard_engines, bucket_map = await _open_sql(settings)
     cache: Cache = (
-        RedisCache(settings.redis_url, settings.cache_prefix)
+        NullCache()
+        if not settings.cache_enabled
+        else RedisCache(settings.redis_url, settings.cache_prefix)
         if settings.redis_url
         else MemoryCache()
     )

@@ -8,6 +8,7 @@ it stale; only writes to the user's rows invalidate it.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from datasources.cache.base import Cache
@@ -20,6 +21,15 @@ from datasources.subscriptions import NewSubscription, SubscriptionKey
 
 SUBSCRIPTIONS_TTL_SECONDS = 900
 CACHED_ROWS_PER_USER = 200
+DECODED_ENTRIES_KEPT = 20_000
+
+
+@dataclass(frozen=True, slots=True)
+class CachedEntry:
+    """A user's cache entry as stored (the bytes identify the state) and decoded."""
+
+    raw: bytes
+    rows: list[Subscription]
 
 
 def subscriptions_key(user_id: int) -> str:
@@ -37,6 +47,9 @@ class CachedSubscriptions:
         self.store = store
         self._cache = cache
         self._flight: SingleFlight[int, list[Subscription]] = SingleFlight()
+        # Decoded rows by the entry bytes they came from: equal bytes, equal rows, so a
+        # change by any worker (new bytes) can never be answered from here.
+        self._decoded: dict[bytes, list[Subscription]] = {}
 
     async def list_for_user(
         self, user_id: int, before: SubscriptionKey | None, limit: int
@@ -52,9 +65,26 @@ class CachedSubscriptions:
         (raw,) = await self._cache.get_many([subscriptions_key(user_id)])
         record_lookups("user_subscriptions", int(raw is not None), int(raw is None))
         if raw is not None:
-            return decode_subscriptions(raw)
+            return self._decode(raw)
         loaded = await self._flight.load_many([user_id], self._load)
         return loaded[user_id]
+
+    async def complete_entry(self, user_id: int) -> CachedEntry | None:
+        """The user's cached entry if it holds all their rows; None if absent or partial."""
+        (raw,) = await self._cache.get_many([subscriptions_key(user_id)])
+        if raw is None:
+            return None
+        rows = self._decode(raw)
+        return CachedEntry(raw, rows) if len(rows) < CACHED_ROWS_PER_USER else None
+
+    def _decode(self, raw: bytes) -> list[Subscription]:
+        rows = self._decoded.get(raw)
+        if rows is None:
+            rows = decode_subscriptions(raw)
+            if len(self._decoded) >= DECODED_ENTRIES_KEPT:
+                del self._decoded[next(iter(self._decoded))]
+            self._decoded[raw] = rows
+        return rows
 
     async def _load(self, user_ids: list[int]) -> dict[int, list[Subscription]]:
         (user_id,) = user_ids

@@ -1,0 +1,247 @@
+"""The my-subscriptions fast paths (per-user response cache, verified-token memo, decoded
+entries) answer exactly what the normal path answers, per user, after any worker's write,
+and never past the instant a time-derived field changes; COURSEGATE_CACHE=off turns them off."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import orjson
+import pytest
+from prometheus_client import REGISTRY
+
+from datasources.backends import Backends, open_backends
+from datasources.records import Subscription, SubscriptionStatus
+from datasources.subscriptions import NewSubscription
+from gateway import create_app
+from resolvers.auth import AuthenticationFailed, Principal, issue_token
+from resolvers.user_response_cache import UserResponseCache, unchanged_until
+from resolvers.verified_tokens import VerifiedTokens
+from settings import Settings
+from tests.conftest import JWT_SECRET, token_for
+from tests.factories import add_courses
+
+MINE = (
+    "query Mine { me { subscriptions(status: ALL, first: 20) { edges { cursor node "
+    "{ id courseId enrolledAt expiresAt state isActive daysLeft course { title } } } "
+    "pageInfo { hasNextPage endCursor } } } }"
+)
+BODY = orjson.dumps({"query": MINE, "variables": {}})
+
+
+def _hits() -> float:
+    labels = {"keyspace": "user_response", "result": "hit"}
+    return REGISTRY.get_sample_value("coursegate_cache_lookups_total", labels) or 0.0
+
+
+async def _post(client: httpx.AsyncClient, user: int) -> bytes:
+    headers = {"authorization": f"Bearer {token_for(user)}", "content-type": "application/json"}
+    response = await client.post("/graphql", content=BODY, headers=headers)
+    assert response.status_code == 200 and b'"errors"' not in response.content, response.text
+    return response.content
+
+
+async def _subscribe(backends: Backends, user: int, courses: int) -> list[int]:
+    """A mix: expiring in 3 days, lifetime, expired, and (for 4+) expiring in 40 days."""
+    added = await add_courses(backends, courses)
+    now = datetime.now(UTC)
+    expiries = [now + timedelta(days=3), None, now - timedelta(days=1), now + timedelta(days=40)]
+    await backends.subscription_store.bulk_insert(
+        [
+            NewSubscription(user, c.id, now - timedelta(days=50 - i), expiries[i % 4], "test")
+            for i, c in enumerate(added)
+        ]
+    )
+    return [c.id for c in added]
+
+
+async def _normal_then_cached(client: httpx.AsyncClient, user: int) -> tuple[bytes, bytes]:
+    """(the normal path's answer, the cache's answer); asserts the last came from the cache."""
+    normal = await _post(client, user)  # fills the subscriptions entry
+    assert await _post(client, user) == normal  # normal path again, stored
+    hits = _hits()
+    cached = await _post(client, user)
+    assert _hits() == hits + 1
+    return normal, cached
+
+
+async def test_a_repeat_is_served_from_the_cache_byte_for_byte(
+    client: httpx.AsyncClient, backends: Backends
+) -> None:
+    await _subscribe(backends, 21, 5)
+    normal, cached = await _normal_then_cached(client, 21)
+    assert cached == normal
+    edges = orjson.loads(cached)["data"]["me"]["subscriptions"]["edges"]
+    assert len(edges) == 5 and all(e["node"]["course"]["title"] for e in edges)
+
+
+async def test_one_users_answer_is_never_served_to_another(
+    client: httpx.AsyncClient, backends: Backends
+) -> None:
+    await _subscribe(backends, 22, 3)
+    await _subscribe(backends, 23, 2)
+    first_normal, first_cached = await _normal_then_cached(client, 22)
+    second = await _post(client, 23)
+    assert second != first_cached
+    assert len(orjson.loads(second)["data"]["me"]["subscriptions"]["edges"]) == 2
+    assert await _post(client, 22) == first_normal
+
+
+@pytest.fixture
+async def other_worker(settings: Settings, backends: Backends) -> AsyncIterator[Backends]:
+    """Another worker's datasources: its own connections (the embedded default is one process)."""
+    if settings.redis_url is None:
+        yield backends
+        return
+    opened = await open_backends(settings)
+    yield opened
+    await opened.close()
+
+
+async def test_a_write_by_another_worker_shows_on_the_next_request(
+    client: httpx.AsyncClient, backends: Backends, other_worker: Backends
+) -> None:
+    course_ids = await _subscribe(backends, 24, 2)
+    _, cached = await _normal_then_cached(client, 24)
+    lifetime = course_ids[1]
+    assert await other_worker.subscriptions.cancel(24, lifetime, datetime.now(UTC)) is not None
+    after = orjson.loads(await _post(client, 24))["data"]["me"]["subscriptions"]["edges"]
+    states = {e["node"]["courseId"]: e["node"]["state"] for e in after}
+    assert states[str(lifetime)] == "CANCELLED"
+    assert await _post(client, 24) != cached
+
+
+def _row(expires_at: datetime | None, status: SubscriptionStatus) -> Subscription:
+    enrolled = datetime(2026, 1, 1, tzinfo=UTC)
+    return Subscription(1, 1, 1, enrolled, expires_at, status, "test", enrolled)
+
+
+def _derived(rows: list[Subscription], at: datetime) -> list[tuple[bool, int | None]]:
+    return [(r.is_active_at(at), r.days_left_at(at)) for r in rows]
+
+
+@pytest.mark.parametrize(
+    "offsets",
+    [
+        [timedelta(days=3, hours=5)],
+        [timedelta(hours=2), timedelta(days=9)],
+        [timedelta(days=1), timedelta(seconds=30)],
+        [timedelta(days=2, microseconds=1)],
+    ],
+)
+def test_unchanged_until_is_the_last_instant_before_a_derived_field_changes(
+    offsets: list[timedelta],
+) -> None:
+    now = datetime(2026, 6, 1, 12, tzinfo=UTC)
+    rows = [_row(now + offset, SubscriptionStatus.ACTIVE) for offset in offsets]
+    rows += [_row(None, SubscriptionStatus.ACTIVE), _row(now, SubscriptionStatus.CANCELLED)]
+    bound = unchanged_until(rows, now)
+    assert bound is not None
+    assert _derived(rows, bound) == _derived(rows, now)
+    assert _derived(rows, bound + timedelta(microseconds=1)) != _derived(rows, now)
+
+
+def test_rows_whose_fields_never_change_have_no_bound() -> None:
+    now = datetime(2026, 6, 1, tzinfo=UTC)
+    rows = [
+        _row(None, SubscriptionStatus.ACTIVE),
+        _row(now - timedelta(days=1), SubscriptionStatus.ACTIVE),
+        _row(now + timedelta(days=5), SubscriptionStatus.REFUNDED),
+    ]
+    assert unchanged_until(rows, now) is None
+
+
+async def test_an_answer_is_not_served_past_the_next_change_of_a_derived_field(
+    backends: Backends,
+) -> None:
+    await _subscribe(backends, 25, 2)  # the soonest change: the first row's daysLeft
+    await backends.subscriptions.list_for_user(25, None, 50)  # fills the entry
+    cache = UserResponseCache(lambda: backends.subscriptions, backends.catalog.generation)
+    principal, now = Principal(25), datetime.now(UTC)
+    ticket = await cache.lookup(BODY, MINE, None, principal, now)
+    assert ticket.response is None
+    cache.store(ticket, MINE, True, b"answer", now)
+    bound = unchanged_until(ticket.entry_rows, now)
+    assert bound is not None
+    before = await cache.lookup(BODY, MINE, None, principal, bound - timedelta(microseconds=1))
+    assert before.response == b"answer"
+    past = await cache.lookup(BODY, MINE, None, principal, bound + timedelta(microseconds=1))
+    assert past.response is None
+    other_user = await cache.lookup(BODY, MINE, None, Principal(26), now)
+    assert other_user.response is None
+
+
+async def test_mutations_and_other_documents_are_never_stored(backends: Backends) -> None:
+    await _subscribe(backends, 27, 1)
+    await backends.subscriptions.list_for_user(27, None, 50)
+    cache = UserResponseCache(lambda: backends.subscriptions, backends.catalog.generation)
+    now = datetime.now(UTC)
+    for query in (
+        "mutation M { enroll(courseId: 1) { __typename } }",
+        "query Q { me { subscriptions { edges { cursor } } } courses { edges { cursor } } }",
+    ):
+        body = orjson.dumps({"query": query})
+        ticket = await cache.lookup(body, query, None, Principal(27), now)
+        cache.store(ticket, query, True, b"answer", now)
+        assert (await cache.lookup(body, query, None, Principal(27), now)).response is None
+
+
+def test_a_remembered_token_is_verified_again_once_it_expires(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    tokens = VerifiedTokens(JWT_SECRET)
+    header = f"Bearer {issue_token(JWT_SECRET, 31, ttl=timedelta(minutes=1))}"
+    assert tokens.principal(header, time.time()) == Principal(31)
+    verified: list[str | None] = []
+
+    def expired_by_now(secret: str, authorization: str | None) -> Principal | None:
+        verified.append(authorization)
+        raise AuthenticationFailed("the token has expired")
+
+    monkeypatch.setattr("resolvers.verified_tokens.principal_from_header", expired_by_now)
+    assert tokens.principal(header, time.time()) == Principal(31)
+    assert verified == []
+    with pytest.raises(AuthenticationFailed):
+        tokens.principal(header, time.time() + 120)
+    assert verified == [header]
+
+
+def test_a_tampered_token_is_refused() -> None:
+    tokens = VerifiedTokens(JWT_SECRET)
+    header = f"Bearer {issue_token(JWT_SECRET, 32)}"
+    assert tokens.principal(header, time.time()) == Principal(32)
+    tampered = header[:-2] + ("A" if header[-2] != "A" else "B") + header[-1]
+    with pytest.raises(AuthenticationFailed):
+        tokens.principal(tampered, time.time())
+
+
+def test_cache_switch_reads_the_environment() -> None:
+    base = {"COURSEGATE_JWT_SECRET": JWT_SECRET}
+    assert Settings.from_env(base).cache_enabled
+    assert not Settings.from_env({**base, "COURSEGATE_CACHE": "off"}).cache_enabled
+    with pytest.raises(ValueError):
+        Settings.from_env({**base, "COURSEGATE_CACHE": "maybe"})
+
+
+async def test_with_the_cache_off_every_request_takes_the_normal_path(
+    settings: Settings, backends: Backends
+) -> None:
+    await _subscribe(backends, 28, 3)
+    off = dataclasses.replace(settings, cache_enabled=False)
+    uncached = await open_backends(off)
+    assert uncached.cache.name == "off"
+    try:
+        app = create_app(off, uncached)
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as http:
+            hits = _hits()
+            answers = [await _post(http, 28) for _ in range(3)]
+            assert _hits() == hits
+    finally:
+        await uncached.close()
+    assert answers[0] == answers[2]
+    assert len(orjson.loads(answers[0])["data"]["me"]["subscriptions"]["edges"]) == 3
