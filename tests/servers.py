@@ -31,7 +31,7 @@ def require(available: bool, what: str) -> None:
 
 def mariadb_reachable() -> bool:
     try:
-        pymysql.connect(**MARIADB, connect_timeout=2).close()  # type: ignore[arg-type]
+        pymysql.connect(**MARIADB, connect_timeout=2).close()
         return True
     except pymysql.err.MySQLError:
         return False
@@ -46,25 +46,31 @@ def redis_reachable() -> bool:
         return False
 
 
-def recreate_databases(names: Sequence[str]) -> None:
-    connection = pymysql.connect(**MARIADB, autocommit=True)  # type: ignore[arg-type]
+def _on_server(statements: Sequence[str]) -> None:
+    connection = pymysql.connect(**MARIADB, autocommit=True)
     try:
         with connection.cursor() as cursor:
-            for name in names:
-                cursor.execute(f"DROP DATABASE IF EXISTS `{name}`")
-                cursor.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
+            for statement in statements:
+                cursor.execute(statement)
     finally:
         connection.close()
+
+
+def recreate_databases(names: Sequence[str]) -> None:
+    _on_server(
+        [
+            sql
+            for name in names
+            for sql in (
+                f"DROP DATABASE IF EXISTS `{name}`",
+                f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4",
+            )
+        ]
+    )
 
 
 def drop_databases(names: Sequence[str]) -> None:
-    connection = pymysql.connect(**MARIADB, autocommit=True)  # type: ignore[arg-type]
-    try:
-        with connection.cursor() as cursor:
-            for name in names:
-                cursor.execute(f"DROP DATABASE IF EXISTS `{name}`")
-    finally:
-        connection.close()
+    _on_server([f"DROP DATABASE IF EXISTS `{name}`" for name in names])
 
 
 def mysql_url(database: str) -> str:

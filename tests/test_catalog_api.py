@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from typing import Any
 
 import httpx
 
@@ -19,7 +20,9 @@ PAGE = """query Page($first: Int!, $after: String, $filter: CourseFilterInput) {
 }"""
 
 
-async def _all_pages(client: httpx.AsyncClient, first: int, **variables: object) -> list[dict]:
+async def _all_pages(
+    client: httpx.AsyncClient, first: int, **variables: object
+) -> list[dict[str, Any]]:
     nodes, after = [], None
     while True:
         body = await graphql(client, PAGE, {"first": first, "after": after, **variables})

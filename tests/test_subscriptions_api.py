@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import httpx
 import jwt
@@ -32,7 +33,9 @@ CANCEL = """mutation Cancel($id: ID!) { cancelSubscription(courseId: $id) {
 } }"""
 
 
-async def _mine(client: httpx.AsyncClient, user: int, status: str = "ALL", first: int = 50):
+async def _mine(
+    client: httpx.AsyncClient, user: int, status: str = "ALL", first: int = 50
+) -> list[dict[str, Any]]:
     body = await graphql(
         client, MY_SUBSCRIPTIONS, {"status": status, "first": first}, token_for(user)
     )
