@@ -72,7 +72,10 @@ def _local_jwt_secret(data_dir: Path) -> str:
         return path.read_text().strip()
     data_dir.mkdir(parents=True, exist_ok=True)
     secret = secrets.token_urlsafe(48)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process (e.g. a second worker) wrote it first
+        return path.read_text().strip()
     with os.fdopen(fd, "w") as handle:
         handle.write(secret)
     return secret
