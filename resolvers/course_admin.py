@@ -9,7 +9,7 @@ from datasources.records import Course, CourseDraft
 from resolvers.context import RequestContext
 from resolvers.course_validation import check_course_fields
 from resolvers.errors import FORBIDDEN, UNAUTHENTICATED, Problem, invalid, not_found
-from resolvers.ids import parse_id
+from resolvers.ids import id_or_problem
 
 
 def _admin_problem(ctx: RequestContext) -> Problem | None:
@@ -47,9 +47,9 @@ async def update_course(
     problem = _admin_problem(ctx)
     if problem is not None:
         return problem
-    course_id = parse_id(raw_course_id, "id")
-    if course_id is None:
-        return invalid("id", "id: a positive integer id")
+    course_id = id_or_problem(raw_course_id, "id")
+    if isinstance(course_id, Problem):
+        return course_id
     if not changes:
         return invalid("input", "input: give at least one field to change")
     problem = check_course_fields(changes)

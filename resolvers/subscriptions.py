@@ -14,7 +14,7 @@ from resolvers.errors import (
     ProblemKind,
     not_found,
 )
-from resolvers.ids import parse_id
+from resolvers.ids import id_or_problem
 from resolvers.pagination import Page, check_first, decode_cursor, encode_cursor
 
 _SUBSCRIPTION_CURSOR = "sub"
@@ -86,11 +86,9 @@ async def enroll(ctx: RequestContext, raw_course_id: str) -> Subscription | Prob
 async def cancel(ctx: RequestContext, raw_course_id: str) -> Subscription | Problem:
     if ctx.principal is None:
         return UNAUTHENTICATED
-    course_id = parse_id(raw_course_id, "courseId")
-    if course_id is None:
-        return Problem(
-            ProblemKind.INVALID_INPUT, "`courseId` must be a positive integer id", "courseId"
-        )
+    course_id = id_or_problem(raw_course_id, "courseId")
+    if isinstance(course_id, Problem):
+        return course_id
     cancelled = await ctx.backends.subscriptions.cancel(ctx.principal.user_id, course_id, ctx.now)
     return (
         cancelled if cancelled is not None else not_found("an active subscription to this course")
@@ -98,11 +96,9 @@ async def cancel(ctx: RequestContext, raw_course_id: str) -> Subscription | Prob
 
 
 async def _active_course(ctx: RequestContext, raw_course_id: str) -> Course | Problem:
-    course_id = parse_id(raw_course_id, "courseId")
-    if course_id is None:
-        return Problem(
-            ProblemKind.INVALID_INPUT, "`courseId` must be a positive integer id", "courseId"
-        )
+    course_id = id_or_problem(raw_course_id, "courseId")
+    if isinstance(course_id, Problem):
+        return course_id
     course = await ctx.loaders.course.load(course_id)
     if course is None or not course.is_active:
         return not_found("course")

@@ -16,7 +16,7 @@ from resolvers.checkout.provider_ids import is_idempotency_key
 from resolvers.checkout.receipts import receipt_for
 from resolvers.context import RequestContext
 from resolvers.errors import UNAUTHENTICATED, Problem, invalid, not_found
-from resolvers.ids import parse_id
+from resolvers.ids import id_or_problem
 
 log = logging.getLogger("coursegate.checkout")
 
@@ -33,9 +33,9 @@ async def start_checkout(
     if ctx.principal is None:
         return UNAUTHENTICATED
     user_id = ctx.principal.user_id
-    course_id = parse_id(raw_course_id, "courseId")
-    if course_id is None:
-        return invalid("courseId", "`courseId` must be a positive integer id")
+    course_id = id_or_problem(raw_course_id, "courseId")
+    if isinstance(course_id, Problem):
+        return course_id
     if not is_idempotency_key(idempotency_key):
         return invalid(
             "idempotencyKey", "`idempotencyKey` must be 1-64 characters of A-Z a-z 0-9 . _ : -"
