@@ -32,6 +32,7 @@ from resolvers.checkout.webhook import handle_razorpay_webhook
 from resolvers.context import RequestContext
 from resolvers.no_response_cache import NoResponseCache
 from resolvers.response_cache import ResponseCache
+from resolvers.search_response_cache import SearchResponseCache
 from resolvers.user_response_cache import UserResponseCache
 from resolvers.verified_tokens import VerifiedTokens
 from schema import build_schema
@@ -85,6 +86,8 @@ def create_app(settings: Settings | None = None, backends: Backends | None = Non
         lambda: state["backends"].subscriptions, lambda: state["backends"].catalog.generation()
     )
     tokens = VerifiedTokens(settings.jwt_secret)
+    # Keyed by the anonymous ticket: off with the cache, never for signed-in requests.
+    search_responses = SearchResponseCache()
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -118,6 +121,11 @@ def create_app(settings: Settings | None = None, backends: Backends | None = Non
         ticket = await responses.lookup(raw, request.headers.get("authorization"))
         if ticket.response is not None:
             return Response(ticket.response, media_type=_JSON, headers={"x-request-id": request_id})
+        search_ticket = search_responses.lookup(ticket, state["backends"].search.index_version())
+        if search_ticket.response is not None:
+            return Response(
+                search_ticket.response, media_type=_JSON, headers={"x-request-id": request_id}
+            )
         try:
             query, variables, operation_name = _parse_graphql_body(raw)
         except ValueError as error:
@@ -152,6 +160,7 @@ def create_app(settings: Settings | None = None, backends: Backends | None = Non
         body = orjson.dumps(payload)
         responses.store(ticket, query, operation_name, len(payload) == 1, body)
         user_responses.store(mine, query, len(payload) == 1, body, now)
+        search_responses.store(search_ticket, query, operation_name, len(payload) == 1, body)
         return Response(body, media_type=_JSON, headers={"x-request-id": request_id})
 
     async def razorpay_webhook(request: Request) -> Response:

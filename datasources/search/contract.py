@@ -176,4 +176,9 @@ class SearchEngine(Protocol):
 
     async def ping(self) -> bool: ...
 
+    def index_version(self) -> int | None:
+        """Moves on with every change this process makes to the index; None: the engine cannot
+        tell (another process writes it, or there is no index), so answers must not be cached."""
+        ...
+
     async def close(self) -> None: ...

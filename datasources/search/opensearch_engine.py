@@ -118,6 +118,9 @@ class OpenSearchEngine:
         except TransportError:
             return False
 
+    def index_version(self) -> int | None:
+        return None  # `coursegate indexer` writes from another process: changes are not seen here
+
     async def close(self) -> None:
         await self._client.close()
 

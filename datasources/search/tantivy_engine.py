@@ -1,9 +1,13 @@
 """The embedded search engine: a tantivy index in a local directory.
 
-Every blocking tantivy call runs in a worker thread so the event loop only waits on awaits. One
+Writes, rebuilds and searches run in a worker thread. Suggestions run on the event loop: they
+take well under a millisecond, less than the hop to a thread and back costs under load. One
 process writes an index directory at a time (tantivy allows one writer): writes are serialised by
 an asyncio lock, and searches use the searcher of the last commit. Another process opening the
 same root sees the index current at its open; it does not follow later swaps.
+
+Every commit and swap bumps `index_version`; answers are cached under the version they were
+computed from (ResultCache), so a change is visible as soon as it is indexed.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from datasources.search.contract import (
     Suggestion,
 )
 from datasources.search.rebuild import WriteJournal, document_batches
+from datasources.search.result_cache import ResultCache
 from datasources.search.tantivy_directory import IndexDirectory
 from datasources.search.tantivy_index import IncompatibleIndex, TantivyIndex
 from datasources.search.tantivy_reader import run_autocomplete, run_search
@@ -35,6 +40,9 @@ class TantivySearchEngine:
         self._write_lock = asyncio.Lock()
         self._rebuild_lock = asyncio.Lock()
         self._journal: WriteJournal | None = None
+        self._version = 0  # bumped after every commit and swap
+        self._searches: ResultCache[SearchResult] = ResultCache()
+        self._suggestions: ResultCache[tuple[Suggestion, ...]] = ResultCache()
 
     @classmethod
     async def open(cls, root: Path | str) -> TantivySearchEngine:
@@ -42,15 +50,29 @@ class TantivySearchEngine:
         directory = IndexDirectory(Path(root))
         return cls(directory, await asyncio.to_thread(_open_current, directory))
 
+    def index_version(self) -> int | None:
+        return None if self._closed or self._live is None else self._version
+
     async def search(self, request: SearchRequest) -> SearchResult:
         live = self._require_index()
-        return await asyncio.to_thread(run_search, live.searcher, live.queries, request)
+        version = self._version  # read before the searcher: an answer is never newer than it
+        result = self._searches.get(version, request)
+        if result is None:
+            result = await asyncio.to_thread(run_search, live.searcher, live.queries, request)
+            self._searches.put(version, request, result)
+        return result
 
     async def autocomplete(self, prefix: str, limit: int) -> list[Suggestion]:
         if not 1 <= limit <= MAX_SUGGESTIONS:
             raise ValueError(f"limit must be between 1 and {MAX_SUGGESTIONS}")
         live = self._require_index()
-        return await asyncio.to_thread(run_autocomplete, live.searcher, live.queries, prefix, limit)
+        version = self._version
+        suggestions = self._suggestions.get(version, (prefix, limit))
+        if suggestions is None:
+            found = run_autocomplete(live.searcher, live.queries, prefix, limit)
+            suggestions = tuple(found)
+            self._suggestions.put(version, (prefix, limit), suggestions)
+        return list(suggestions)
 
     async def upsert(self, docs: Sequence[SearchDocument]) -> None:
         await self._write(tuple(docs), ())
@@ -88,7 +110,10 @@ class TantivySearchEngine:
             live = self._require_index()
             if not upserts and not deletes:
                 return
-            await asyncio.to_thread(_write_and_commit, live, upserts, deletes)
+            try:
+                await asyncio.to_thread(_write_and_commit, live, upserts, deletes)
+            finally:
+                self._version += 1
             if self._journal is not None:
                 self._journal.record(upserts, deletes)
 
@@ -105,6 +130,7 @@ class TantivySearchEngine:
             journal, self._journal = self._journal, None
             await asyncio.to_thread(_replay_and_point, fresh, journal, self._directory)
             previous, self._live = self._live, fresh
+            self._version += 1
         return previous
 
     def _require_open(self) -> None:

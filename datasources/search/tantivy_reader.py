@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, cast
@@ -117,29 +118,40 @@ def _ranked_page(
 ) -> tuple[list[_RankedDoc], int]:
     """The page in (key, course_id) order, and the total number of matches.
 
-    tantivy breaks ties by internal doc address, which changes as segments merge. We fetch past
-    the page until the key at the page's end is followed by a different key (or matches run out),
-    so every doc tied with the page's last one is in hand, then order ties by course_id ourselves.
+    tantivy breaks ties by internal doc address, which changes as segments merge. We fetch a
+    margin past the page; when the key at the page's end still runs to the margin's end we fetch
+    every match, so every doc tied with the page's last one is in hand, then order ties by
+    course_id ourselves.
     """
     page_end = offset + limit
-    fetch = page_end + _TIE_MARGIN
-    while True:
-        result = searcher.search(query, limit=fetch, count=True, **ordering.search_options)
-        hits = result.hits
-        exhausted = len(hits) < fetch
-        if exhausted or hits[-1][0] != hits[page_end - 1][0]:
-            break
-        fetch *= 2
+    result = searcher.search(
+        query, limit=page_end + _TIE_MARGIN, count=True, **ordering.search_options
+    )
     total = _match_count(result)
+    hits = result.hits
+    if len(hits) == page_end + _TIE_MARGIN and hits[-1][0] == hits[page_end - 1][0]:
+        # The tie runs past the margin (common when many docs share a popularity): take every
+        # match in one more search rather than doubling step by step.
+        result = searcher.search(query, limit=total, count=True, **ordering.search_options)
+        hits = result.hits
     addresses = [address for _, address in hits]
     course_ids = searcher.fast_field_values(fields.COURSE_ID, addresses)
-    ranked = [
-        _RankedDoc(float(key), int(course_id or 0), address)
-        for (key, address), course_id in zip(hits, course_ids, strict=True)
-    ]
     sign = -1.0 if ordering.descending else 1.0
-    ranked.sort(key=lambda doc: (sign * doc.key, doc.course_id))
-    return ranked[offset:page_end], total
+    # Plain tuples compare in C; only the page's docs become records.
+    ordered = heapq.nsmallest(
+        page_end,
+        zip(
+            [sign * float(key) for key, _ in hits],
+            [int(course_id or 0) for course_id in course_ids],
+            range(len(hits)),
+            strict=True,
+        ),
+    )
+    page = [
+        _RankedDoc(float(hits[position][0]), course_id, addresses[position])
+        for _, course_id, position in ordered[offset:]
+    ]
+    return page, total
 
 
 def _match_count(result: tantivy.SearchResult) -> int:

@@ -39,5 +39,8 @@ class UnavailableSearchEngine:
     async def ping(self) -> bool:
         return False
 
+    def index_version(self) -> int | None:
+        return None
+
     async def close(self) -> None:
         return None
