@@ -21,7 +21,7 @@ async def active_subscriber_counts(shards: Sequence[SqlEngine], now: datetime) -
     """course id -> active subscriptions across all shards (courses with none are left out)."""
     per_shard = await asyncio.gather(
         *(
-            shard.fetch_all(_COUNT_ACTIVE, (SubscriptionStatus.ACTIVE.value, now))
+            shard.fetch_all_lagging(_COUNT_ACTIVE, (SubscriptionStatus.ACTIVE.value, now))
             for shard in shards
         )
     )

@@ -69,6 +69,10 @@ class SqlEngine(SqlExecutor, Protocol):
     dialect: Dialect
     name: str
 
+    async def fetch_all_lagging(self, sql: str, params: Params = ()) -> list[Row]:
+        """A read that tolerates replication lag (counts, analytics): a replica if any."""
+        ...
+
     def transaction(self) -> AbstractAsyncContextManager[SqlExecutor]:
         """A read-write transaction on the primary; commits on exit, rolls back on error."""
         ...

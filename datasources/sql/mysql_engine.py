@@ -132,13 +132,19 @@ class MysqlEngine:
         assert self._primary is not None, "engine is not open"
         return self._primary
 
-    async def fetch_all(self, sql: str, params: Params = (), replica: bool = False) -> list[Row]:
-        async with self._pool(replica).acquire() as connection:
+    async def fetch_all(self, sql: str, params: Params = ()) -> list[Row]:
+        async with self._pool(False).acquire() as connection:
             return await _Executor(connection).fetch_all(sql, params)
 
-    async def fetch_one(self, sql: str, params: Params = (), replica: bool = False) -> Row | None:
-        async with self._pool(replica).acquire() as connection:
+    async def fetch_one(self, sql: str, params: Params = ()) -> Row | None:
+        async with self._pool(False).acquire() as connection:
             return await _Executor(connection).fetch_one(sql, params)
+
+    async def fetch_all_lagging(self, sql: str, params: Params = ()) -> list[Row]:
+        # Only reads that tolerate lag go to replicas: anything read before a cache fill or
+        # after the reader's own write stays on the primary.
+        async with self._pool(True).acquire() as connection:
+            return await _Executor(connection).fetch_all(sql, params)
 
     async def execute(self, sql: str, params: Params = ()) -> int:
         async with self._pool(False).acquire() as connection:

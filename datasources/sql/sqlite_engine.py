@@ -96,6 +96,9 @@ class SqliteEngine:
     async def fetch_one(self, sql: str, params: Params = ()) -> Row | None:
         return await self._read().fetch_one(sql, params)
 
+    async def fetch_all_lagging(self, sql: str, params: Params = ()) -> list[Row]:
+        return await self.fetch_all(sql, params)
+
     async def execute(self, sql: str, params: Params = ()) -> int:
         async with self.transaction() as tx:
             return await tx.execute(sql, params)

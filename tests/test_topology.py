@@ -1,0 +1,79 @@
+"""Topology files: explicit bucket maps and read replicas."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from datasources.sql.mysql_engine import MysqlEngine
+from datasources.topology import mysql_topology
+from settings import Settings
+from tests import servers
+
+
+def _topology_file(tmp_path: Path, document: dict[str, Any]) -> Settings:
+    path = tmp_path / "topology.json"
+    path.write_text(json.dumps(document))
+    return Settings(data_dir=tmp_path, topology_file=path, jwt_secret="x")
+
+
+def test_a_topology_file_names_replicas_and_moves_buckets(tmp_path: Path) -> None:
+    settings = _topology_file(
+        tmp_path,
+        {
+            "catalog": {"primary": "mysql://root@db0/catalog", "replicas": ["mysql://root@r0/c"]},
+            "shards": ["mysql://root@db1/s0", {"primary": "mysql://root@db2/s1"}],
+            "bucket_map": [[0, 9, 1], [10, 1023, 0]],
+        },
+    )
+    topology = mysql_topology(settings)
+    assert topology is not None
+    assert topology.catalog.replicas == ("mysql://root@r0/c",)
+    assert [s.primary for s in topology.shards] == ["mysql://root@db1/s0", "mysql://root@db2/s1"]
+    assert topology.bucket_map.shard_of_bucket[:11] == (1,) * 10 + (0,)
+
+
+def test_a_bucket_map_that_leaves_buckets_out_is_refused(tmp_path: Path) -> None:
+    settings = _topology_file(
+        tmp_path,
+        {
+            "catalog": "mysql://root@db0/c",
+            "shards": ["mysql://root@db1/s"],
+            "bucket_map": [[0, 500, 0]],
+        },
+    )
+    with pytest.raises(ValueError, match="without a shard"):
+        mysql_topology(settings)
+
+
+@pytest.fixture
+def primary_and_replica() -> Iterator[tuple[str, str]]:
+    """Two real databases; the second stands in for a replica of the first."""
+    servers.require(servers.mariadb_reachable(), "MariaDB at 127.0.0.1:3306")
+    names = ["cgt_topology_primary", "cgt_topology_replica"]
+    servers.recreate_databases(names)
+    yield servers.mysql_url(names[0]), servers.mysql_url(names[1])
+    servers.drop_databases(names)
+
+
+async def test_lagging_reads_go_to_a_replica_and_the_rest_to_the_primary(
+    primary_and_replica: tuple[str, str],
+) -> None:
+    primary_url, replica_url = primary_and_replica
+    for url, label in ((primary_url, "primary"), (replica_url, "replica")):
+        engine = await MysqlEngine(url, label).open()
+        await engine.execute("CREATE TABLE whoami (name VARCHAR(10))")
+        await engine.execute("INSERT INTO whoami VALUES (?)", (label,))
+        await engine.close()
+    engine = await MysqlEngine(primary_url, "shard", replica_urls=[replica_url]).open()
+    try:
+        assert await engine.fetch_all("SELECT name FROM whoami") == [("primary",)]
+        assert await engine.fetch_all_lagging("SELECT name FROM whoami") == [("replica",)]
+        async with engine.transaction() as tx:
+            assert await tx.fetch_all("SELECT name FROM whoami") == [("primary",)]
+    finally:
+        await engine.close()
