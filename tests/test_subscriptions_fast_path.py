@@ -245,3 +245,29 @@ async def test_with_the_cache_off_every_request_takes_the_normal_path(
         await uncached.close()
     assert answers[0] == answers[2]
     assert len(orjson.loads(answers[0])["data"]["me"]["subscriptions"]["edges"]) == 3
+
+
+async def test_seeding_as_text_stores_what_the_row_by_row_path_stores(backends: Backends) -> None:
+    courses = await add_courses(backends, 3)
+    now = datetime.now(UTC).replace(microsecond=123456)
+    rows = [
+        NewSubscription(user, c.id, now - timedelta(days=i, minutes=user), expiry, "demo")
+        for user in (41, 42)
+        for i, (c, expiry) in enumerate(
+            zip(courses, [None, now + timedelta(days=9), now], strict=True)
+        )
+    ]
+    store = backends.subscription_store
+    assert await store.bulk_insert_as_text(rows[:3]) == 3
+    assert await store.bulk_insert(rows[3:]) == 3
+
+    def stored(user: int) -> list[tuple[int, datetime, datetime | None]]:
+        return sorted((s.course_id, s.enrolled_at, s.expires_at) for s in rows_of[user])
+
+    rows_of = {user: await store.list_for_user(user, None, 10) for user in (41, 42)}
+    as_text = [(c, e + timedelta(minutes=41), x) for c, e, x in stored(41)]
+    row_by_row = [(c, e + timedelta(minutes=42), x) for c, e, x in stored(42)]
+    assert as_text == row_by_row and len(as_text) == 3
+    assert {s.source for s in rows_of[41]} == {"demo"}
+    with pytest.raises(ValueError):
+        await store.bulk_insert_as_text([NewSubscription(43, courses[0].id, now, None, "x'; --")])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
@@ -11,7 +12,7 @@ from datasources.ids import IdGenerator
 from datasources.records import Subscription, SubscriptionStatus
 from datasources.sharding import BucketMap
 from datasources.sql.engine import Dialect, Row, SqlEngine, SqlExecutor, retry_on_conflict
-from datasources.sql.timestamps import from_db, from_db_required
+from datasources.sql.timestamps import from_db, from_db_required, to_db
 from datasources.subscriptions import NewSubscription, SubscriptionKey
 
 _COLUMNS = "id, user_id, typing_course_id, enrolled_at, expires_at, status, source, updated_at"
@@ -19,6 +20,15 @@ _INSERT = (
     "INSERT INTO user_typing_courses (id, user_id, typing_course_id, enrolled_at, expires_at,"
     " status, source, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
 )
+_INSERT_HEAD = _INSERT.partition(" VALUES ")[0] + " VALUES "
+_LITERAL_SOURCE = re.compile(r"[A-Za-z0-9_:.-]{1,64}")
+
+
+def _time_literal(value: datetime | None) -> str:
+    """Naive UTC with microseconds, the text both dialects read (and SQLite stores)."""
+    if value is None:
+        return "NULL"
+    return "'" + to_db(value).isoformat(" ", "microseconds") + "'"
 
 
 def subscription_from_row(row: Row) -> Subscription:
@@ -141,6 +151,36 @@ class ShardedSubscriptionStore:
             )
         counts = await asyncio.gather(
             *(self.shards[shard].execute_many(_INSERT, rows) for shard, rows in by_shard.items())
+        )
+        return sum(counts)
+
+    async def bulk_insert_as_text(self, enrolments: Sequence[NewSubscription]) -> int:
+        """Seeding path for millions of rows: one multi-row INSERT per shard whose values
+        are formatted here, not escaped one by one by the driver. Only ints, timestamps
+        and a checked `source` token reach the SQL text."""
+        by_shard: dict[int, list[str]] = defaultdict(list)
+        shard_of_user: dict[int, int] = {}
+        sources: dict[str, str] = {}
+        active = SubscriptionStatus.ACTIVE.value
+        for e in enrolments:
+            shard = shard_of_user.get(e.user_id)
+            if shard is None:
+                shard = shard_of_user[e.user_id] = self.bucket_map.shard_for(int(e.user_id))
+            source = sources.get(e.source)
+            if source is None:
+                if not _LITERAL_SOURCE.fullmatch(e.source):
+                    raise ValueError(f"not a plain source token: {e.source!r}")
+                source = sources[e.source] = f"'{active}','{e.source}'"
+            enrolled = _time_literal(e.enrolled_at)
+            by_shard[shard].append(
+                f"({int(self._ids.next_id())},{int(e.user_id)},{int(e.course_id)},{enrolled},"
+                f"{_time_literal(e.expires_at)},{source},{enrolled})"
+            )
+        counts = await asyncio.gather(
+            *(
+                self.shards[shard].execute(_INSERT_HEAD + ",".join(values))
+                for shard, values in by_shard.items()
+            )
         )
         return sum(counts)
 
