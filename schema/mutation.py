@@ -17,6 +17,7 @@ from schema.checkout_types import (
 )
 from schema.course_types import CourseType
 from schema.inputs import CreateCourseInput, UpdateCourseInput
+from schema.lifecycle_types import LifecycleMutations
 from schema.problems import (
     AlreadySubscribed,
     Forbidden,
@@ -61,7 +62,7 @@ CourseResult = Annotated[
 
 
 @strawberry.type
-class Mutation:
+class Mutation(LifecycleMutations):
     @strawberry.mutation(description="Enrol the signed-in user in a free course")
     async def enroll(self, info: Info, course_id: strawberry.ID) -> EnrollResult:
         outcome = await subscriptions.enroll(info.context, course_id)

@@ -3,13 +3,14 @@ from __future__ import annotations
 import strawberry
 
 from datasources.search.contract import SearchFilters, SearchSort
-from resolvers import catalog, subscriptions
+from resolvers import catalog, lifecycle, subscriptions
 from resolvers import search as search_use_cases
 from resolvers.context import RequestContext
 from resolvers.subscriptions import StatusFilter
 from schema.course_types import CategoryCountType, CourseConnection, CourseType
 from schema.enums import SubscriptionStatusFilter
 from schema.inputs import CourseFilterInput
+from schema.lifecycle_types import LifecycleJobType, resolve_job
 from schema.search_types import SearchConnection, SearchFiltersInput, SuggestionType
 from schema.subscription_types import SubscriptionConnection
 
@@ -30,6 +31,17 @@ class Me:
     ) -> SubscriptionConnection:
         ctx = info.context
         page = await subscriptions.my_subscriptions(ctx, StatusFilter(status.value), first, after)
+        return SubscriptionConnection.from_page(page, ctx.now)
+
+    @strawberry.field(
+        description="Active subscriptions ending within `withinDays` (1-365), soonest first;"
+        " `first` at most 100"
+    )
+    async def expiring_subscriptions(
+        self, info: Info, within_days: int, first: int = 20, after: str | None = None
+    ) -> SubscriptionConnection:
+        ctx = info.context
+        page = await lifecycle.expiring_subscriptions(ctx, within_days, first, after)
         return SubscriptionConnection.from_page(page, ctx.now)
 
 
@@ -81,6 +93,10 @@ class Query:
     async def autocomplete(self, info: Info, prefix: str, first: int = 8) -> list[SuggestionType]:
         found = await search_use_cases.autocomplete(info.context, prefix, first)
         return [SuggestionType.from_found(suggestion) for suggestion in found]
+
+    @strawberry.field(description="Admin: a lifecycle job and its progress; null if unknown")
+    async def job(self, info: Info, id: strawberry.ID) -> LifecycleJobType | None:
+        return await resolve_job(info, id)
 
     @strawberry.field(description="The signed-in user")
     def me(self, info: Info) -> Me:

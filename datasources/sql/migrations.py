@@ -117,6 +117,43 @@ CATALOG_MIGRATIONS: tuple[Migration, ...] = (
             " ADD INDEX IF NOT EXISTS ix_course_outbox_claim (claim_token)",
         ),
     ),
+    Migration(
+        4,
+        "lifecycle_jobs: admin bulk jobs over subscriptions, with per-shard progress",
+        sqlite=(
+            """CREATE TABLE IF NOT EXISTS lifecycle_jobs (
+                id INTEGER NOT NULL PRIMARY KEY,
+                kind TEXT NOT NULL,
+                params TEXT NOT NULL,
+                state TEXT NOT NULL,
+                shard_progress TEXT NOT NULL,
+                processed INTEGER NOT NULL DEFAULT 0,
+                total INTEGER NULL,
+                error TEXT NULL,
+                claim_token TEXT NULL,
+                claimed_until TIMESTAMP NULL,
+                created_at TIMESTAMP NOT NULL,
+                updated_at TIMESTAMP NOT NULL)""",
+            "CREATE INDEX IF NOT EXISTS ix_lifecycle_jobs_state ON lifecycle_jobs (state, id)",
+        ),
+        mysql=(
+            f"""CREATE TABLE IF NOT EXISTS lifecycle_jobs (
+                id BIGINT NOT NULL PRIMARY KEY,
+                kind VARCHAR(32) NOT NULL,
+                params MEDIUMTEXT NOT NULL,
+                state VARCHAR(16) NOT NULL,
+                shard_progress TEXT NOT NULL,
+                processed BIGINT NOT NULL DEFAULT 0,
+                total BIGINT NULL,
+                error VARCHAR(500) NULL,
+                claim_token VARCHAR(32) NULL,
+                claimed_until DATETIME(6) NULL,
+                created_at DATETIME(6) NOT NULL,
+                updated_at DATETIME(6) NOT NULL,
+                KEY ix_lifecycle_jobs_state (state, id)
+            ) {_MYSQL_TABLE_OPTIONS}""",
+        ),
+    ),
 )
 
 SHARD_MIGRATIONS: tuple[Migration, ...] = (
@@ -225,6 +262,33 @@ SHARD_MIGRATIONS: tuple[Migration, ...] = (
                 UNIQUE KEY uq_payment_events_event (provider_event_id),
                 UNIQUE KEY uq_payment_events_payment_kind (payment_id, kind)
             ) {_MYSQL_TABLE_OPTIONS}""",
+        ),
+    ),
+    Migration(
+        3,
+        "lifecycle_job_progress (a job's cursor on this shard) and a course-ordered index",
+        sqlite=(
+            """CREATE TABLE IF NOT EXISTS lifecycle_job_progress (
+                job_id INTEGER NOT NULL PRIMARY KEY,
+                last_key INTEGER NOT NULL,
+                processed INTEGER NOT NULL,
+                changed INTEGER NOT NULL,
+                finished INTEGER NOT NULL,
+                updated_at TIMESTAMP NOT NULL)""",
+            """CREATE INDEX IF NOT EXISTS ix_utc_course_id
+                ON user_typing_courses (typing_course_id, id)""",
+        ),
+        mysql=(
+            f"""CREATE TABLE IF NOT EXISTS lifecycle_job_progress (
+                job_id BIGINT NOT NULL PRIMARY KEY,
+                last_key BIGINT NOT NULL,
+                processed BIGINT NOT NULL,
+                changed BIGINT NOT NULL,
+                finished TINYINT(1) NOT NULL,
+                updated_at DATETIME(6) NOT NULL
+            ) {_MYSQL_TABLE_OPTIONS}""",
+            "ALTER TABLE user_typing_courses"
+            " ADD INDEX IF NOT EXISTS ix_utc_course_id (typing_course_id, id)",
         ),
     ),
 )
