@@ -1,4 +1,4 @@
-"""The `coursegate` command: serve, migrate, seed, indexer, reindex, reconcile, token."""
+"""The `coursegate` command: serve, migrate, seed, indexer, reindex, reconcile, jobs, token."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 from datasources.backends import open_backends
 from jobs.indexer import SearchIndexer
+from jobs.lifecycle import LifecycleRunner
 from jobs.reconcile import reconcile_open_orders
 from jobs.seed import seed_demo, seed_synthetic
 from resolvers.auth import issue_token
@@ -73,6 +74,23 @@ async def _run_indexer(settings: Settings) -> None:
         await backends.close()
 
 
+async def _run_lifecycle_jobs(settings: Settings, once: bool) -> None:
+    backends = await open_backends(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        await backends.migrate()
+        runner = LifecycleRunner(backends, stop=stop)
+        if once:
+            print(f"ran lifecycle jobs: {await runner.resume_all() or 'none waiting'}")
+        else:
+            await runner.run()
+    finally:
+        await backends.close()
+
+
 async def _reconcile(settings: Settings) -> None:
     backends = await open_backends(settings)
     try:
@@ -116,6 +134,8 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("indexer", help="keep the search index in step with the catalog")
     commands.add_parser("reindex", help="rebuild the whole search index from the database")
     commands.add_parser("reconcile", help="ask the payment provider about orders left unpaid")
+    jobs = commands.add_parser("jobs", help="run admin lifecycle jobs (validity, extend, grant)")
+    jobs.add_argument("--once", action="store_true", help="run what is waiting, then exit")
     token = commands.add_parser("token", help="print a bearer token for a user")
     token.add_argument("--user", type=int, required=True)
     token.add_argument("--admin", action="store_true")
@@ -143,6 +163,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         asyncio.run(_reindex(settings))
     elif args.command == "reconcile":
         asyncio.run(_reconcile(settings))
+    elif args.command == "jobs":
+        asyncio.run(_run_lifecycle_jobs(settings, args.once))
     elif args.command == "serve":
         _serve(settings, args)
     return 0

@@ -26,6 +26,7 @@ from strawberry.http.ides import get_graphql_ide_html
 from datasources.backends import SEARCH_CHECK, Backends, open_backends
 from datasources.payments.webhooks import EVENT_ID_HEADER, SIGNATURE_HEADER
 from jobs.indexer import SearchIndexer
+from jobs.lifecycle import LifecycleRunner
 from loaders import Loaders
 from resolvers.auth import AuthenticationFailed
 from resolvers.checkout.webhook import handle_razorpay_webhook
@@ -101,6 +102,10 @@ def create_app(settings: Settings | None = None, backends: Backends | None = Non
         indexer: asyncio.Task[None] | None = None
         if settings.search_url is None:
             indexer = asyncio.create_task(SearchIndexer(opened).run(stop_indexer))
+        # Embedded default: lifecycle jobs run here too. Production runs `coursegate jobs`.
+        lifecycle: asyncio.Task[None] | None = None
+        if not settings.uses_mysql:
+            lifecycle = asyncio.create_task(LifecycleRunner(opened, stop=stop_indexer).run())
         gc.freeze()  # start-up objects never become garbage: keep them out of every GC pass
         try:
             yield
@@ -108,6 +113,8 @@ def create_app(settings: Settings | None = None, backends: Backends | None = Non
             stop_indexer.set()
             if indexer is not None:
                 await indexer
+            if lifecycle is not None:
+                await lifecycle  # stops after the current batches; the job resumes on next start
             await opened.close()
 
     async def graphql_get(request: Request) -> Response:

@@ -69,6 +69,7 @@ class LifecycleRunner:
         lease: timedelta = LEASE,
         clock: Clock = lambda: datetime.now(UTC),
         after_batch: AfterBatch | None = None,
+        stop: asyncio.Event | None = None,
     ) -> None:
         self.backends = backends
         self.jobs = JobStore(backends.catalog_engine, backends.ids)
@@ -76,37 +77,45 @@ class LifecycleRunner:
         self.lease = lease
         self.clock = clock
         self.after_batch = after_batch
+        # Set: every shard stops after its current batch and the job goes back to the queue.
+        self.stop = stop or asyncio.Event()
 
     async def resume_all(self) -> list[int]:
         """Runs every queued job and every job whose runner died, oldest first; returns the
         ids of the jobs this call ran."""
         ran: list[int] = []
         for job_id in await self.jobs.claimable_ids(self.clock()):
+            if self.stop.is_set():
+                break
             if await self.run_once(job_id) is not None:
                 ran.append(job_id)
         return ran
 
     async def run_once(self, job_id: int) -> LifecycleJob | None:
         """Runs the job to its end; None if it is not claimable (ended, or another runner
-        holds it). Errors other than a missing course propagate and leave the job to resume."""
+        holds it). Errors other than a missing course propagate and leave the job to resume;
+        a stop request hands the job back to the queue."""
         token = uuid.uuid4().hex
         now = self.clock()
         job = await self.jobs.claim(job_id, token, now, now + self.lease)
         if job is None:
             return None
         try:
-            await _JobRun(self, job, token).run()
+            finished = await _JobRun(self, job, token).run()
         except CourseGone:
             await self.jobs.finish(
                 job_id, token, JobState.FAILED, "the course no longer exists", self.clock()
             )
         else:
-            await self.jobs.finish(job_id, token, JobState.DONE, None, self.clock())
+            if finished:
+                await self.jobs.finish(job_id, token, JobState.DONE, None, self.clock())
+            else:  # stopping: no need to wait for the lease to end before the next run
+                await self.jobs.release(job_id, token, self.clock())
         return await self.jobs.get(job_id)
 
-    async def run(self, stop: asyncio.Event, poll_seconds: float = POLL_SECONDS) -> None:
+    async def run(self, poll_seconds: float = POLL_SECONDS) -> None:
         """Resumes jobs until `stop` is set; errors are logged and retried after a pause."""
-        while not stop.is_set():
+        while not self.stop.is_set():
             pause = poll_seconds
             try:
                 await self.resume_all()
@@ -114,7 +123,7 @@ class LifecycleRunner:
                 log.exception("lifecycle job failed; retrying in %.0fs", ERROR_BACKOFF_SECONDS)
                 pause = ERROR_BACKOFF_SECONDS
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), pause)
+                await asyncio.wait_for(self.stop.wait(), pause)
 
 
 class _JobRun:
@@ -139,7 +148,8 @@ class _JobRun:
             return sorted(self._grantees)
         return list(range(len(self._backends.shard_engines)))
 
-    async def run(self) -> None:
+    async def run(self) -> bool:
+        """True when every shard finished; False when stopped in between."""
         await self._course()  # fails early when the course is gone
         shards = self._shards_in_scope()
         await self._count_totals(shards)
@@ -149,6 +159,7 @@ class _JobRun:
                     group.create_task(self._work_on(shard))
         except BaseExceptionGroup as failures:
             raise failures.exceptions[0] from None
+        return all(self._progress[shard].finished for shard in shards)
 
     async def _course(self) -> Course:
         courses = await self._backends.catalog.get_courses([self._course_id])
@@ -172,7 +183,7 @@ class _JobRun:
         await self._record()
 
     async def _work_on(self, shard: int) -> None:
-        while not self._progress[shard].finished:
+        while not self._progress[shard].finished and not self._runner.stop.is_set():
             outcome = await retry_on_conflict(lambda: self._batch(shard))
             if outcome.changed_users:
                 await self._backends.subscriptions.invalidate(outcome.changed_users)

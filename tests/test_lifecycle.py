@@ -3,18 +3,22 @@ extension, grant) with a crash in the middle and a resume, on every backend."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from datasources.backends import Backends
+import cli
+from datasources.backends import Backends, open_backends
 from datasources.records import Course, Subscription
-from datasources.sql.job_store import JobState, JobStore
+from datasources.sql.job_store import JobKind, JobState, JobStore
 from datasources.sql.subscription_store import subscription_from_row
 from datasources.subscriptions import NewSubscription
 from jobs.lifecycle import LifecycleRunner
+from settings import Settings
 from tests.conftest import graphql, token_for
 from tests.factories import add_course
 
@@ -305,3 +309,60 @@ async def test_bad_input_and_non_admins_write_nothing(
     assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     body = await graphql(client, _JOB, {"id": "12345"}, ADMIN)
     assert body["data"]["job"] is None
+
+
+async def test_a_stopped_runner_hands_the_job_back_at_once(backends: Backends) -> None:
+    course = await add_course(backends, validity_days=30)
+    await seed(backends, course, range(1, 401), timedelta(days=30))
+    job = await JobStore(backends.catalog_engine, backends.ids).create(
+        JobKind.EXTEND_SUBSCRIPTIONS, {"course_id": course.id, "days": 3}, datetime.now(UTC)
+    )
+    stop = asyncio.Event()
+
+    async def stop_after_first(job_id: int, done: int) -> None:
+        stop.set()
+
+    stopping = LifecycleRunner(backends, batch_size=50, after_batch=stop_after_first, stop=stop)
+    stopped = await stopping.run_once(job.id)
+    assert stopped is not None and stopped.state is JobState.QUEUED
+    assert 0 < stopped.processed < 400
+
+    # No lease to wait for: a runner with the real clock takes it up at once.
+    assert await LifecycleRunner(backends, batch_size=50).resume_all() == [job.id]
+    rows = await course_rows(backends, course.id)
+    assert all(r.expires_at == r.enrolled_at + timedelta(days=33) for r in rows)
+
+
+def test_coursegate_jobs_once_runs_what_is_waiting(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = Settings(data_dir=tmp_path, embedded_shards=2, jwt_secret="unused")
+
+    async def queue_a_grant() -> tuple[int, int]:
+        opened = await open_backends(settings)
+        try:
+            await opened.migrate()
+            course = await add_course(opened, validity_days=None)
+            job = await JobStore(opened.catalog_engine, opened.ids).create(
+                JobKind.GRANT_COURSE,
+                {"course_id": course.id, "user_ids": [5, 9]},
+                datetime.now(UTC),
+            )
+            return course.id, job.id
+        finally:
+            await opened.close()
+
+    async def job_and_grants(course_id: int, job_id: int) -> tuple[JobState | None, list[int]]:
+        opened = await open_backends(settings)
+        try:
+            job = await JobStore(opened.catalog_engine, opened.ids).get(job_id)
+            rows = await course_rows(opened, course_id)
+            return (None if job is None else job.state), sorted(r.user_id for r in rows)
+        finally:
+            await opened.close()
+
+    course_id, job_id = asyncio.run(queue_a_grant())
+    monkeypatch.setenv("COURSEGATE_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("COURSEGATE_EMBEDDED_SHARDS", "2")
+    assert cli.main(["jobs", "--once"]) == 0
+    assert asyncio.run(job_and_grants(course_id, job_id)) == (JobState.DONE, [5, 9])

@@ -193,6 +193,15 @@ class JobStore:
         )
         return bool(updated)
 
+    async def release(self, job_id: int, token: str, now: datetime) -> bool:
+        """Gives a running job back to the queue (its runner is stopping), keeping progress."""
+        updated = await self.engine.execute(
+            "UPDATE lifecycle_jobs SET state = ?, claim_token = NULL, claimed_until = NULL,"
+            " updated_at = ? WHERE id = ? AND claim_token = ? AND state = ?",
+            (JobState.QUEUED.value, now, job_id, token, JobState.RUNNING.value),
+        )
+        return bool(updated)
+
     async def finish(
         self, job_id: int, token: str, state: JobState, error: str | None, now: datetime
     ) -> bool:
