@@ -27,12 +27,14 @@ from datasources.backends import SEARCH_CHECK, Backends, open_backends
 from datasources.payments.webhooks import EVENT_ID_HEADER, SIGNATURE_HEADER
 from jobs.indexer import SearchIndexer
 from jobs.lifecycle import LifecycleRunner
+from jobs.reconcile_loop import reconcile_periodically
 from loaders import Loaders
 from resolvers.auth import AuthenticationFailed
 from resolvers.checkout.webhook import handle_razorpay_webhook
 from resolvers.context import RequestContext
 from resolvers.no_response_cache import NoResponseCache
 from resolvers.response_cache import ResponseCache
+from resolvers.sandbox_checkout import sandbox_checkout_routes
 from resolvers.search_response_cache import SearchResponseCache
 from resolvers.user_response_cache import UserResponseCache
 from resolvers.verified_tokens import VerifiedTokens
@@ -102,10 +104,14 @@ def create_app(settings: Settings | None = None, backends: Backends | None = Non
         indexer: asyncio.Task[None] | None = None
         if settings.search_url is None:
             indexer = asyncio.create_task(SearchIndexer(opened).run(stop_indexer))
-        # Embedded default: lifecycle jobs run here too. Production runs `coursegate jobs`.
-        lifecycle: asyncio.Task[None] | None = None
+        # Embedded default: lifecycle jobs and the reconciler run here too. Production runs
+        # `coursegate jobs` and `coursegate reconcile`.
+        embedded_jobs: list[asyncio.Task[None]] = []
         if not settings.uses_mysql:
-            lifecycle = asyncio.create_task(LifecycleRunner(opened, stop=stop_indexer).run())
+            embedded_jobs = [
+                asyncio.create_task(LifecycleRunner(opened, stop=stop_indexer).run()),
+                asyncio.create_task(reconcile_periodically(opened, stop_indexer)),
+            ]
         gc.freeze()  # start-up objects never become garbage: keep them out of every GC pass
         try:
             yield
@@ -113,8 +119,8 @@ def create_app(settings: Settings | None = None, backends: Backends | None = Non
             stop_indexer.set()
             if indexer is not None:
                 await indexer
-            if lifecycle is not None:
-                await lifecycle  # stops after the current batches; the job resumes on next start
+            for task in embedded_jobs:
+                await task  # a lifecycle job stops after its current batches, resumes next start
             await opened.close()
 
     async def graphql_get(request: Request) -> Response:
@@ -207,6 +213,8 @@ def create_app(settings: Settings | None = None, backends: Backends | None = Non
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/metrics", metrics),
+            # The sandbox checkout page: embedded mode only.
+            *([] if settings.uses_mysql else sandbox_checkout_routes(lambda: state["backends"])),
         ],
         lifespan=lifespan,
     )
