@@ -1,7 +1,9 @@
 """The embedded search engine: a tantivy index in a local directory.
 
-Writes, rebuilds and searches run in a worker thread. Suggestions run on the event loop: they
-take well under a millisecond, less than the hop to a thread and back costs under load. One
+Writes, rebuilds and searches run in a worker thread. Suggestions run on the event loop: over
+10,000 courses most prefixes take 0.3-1 ms (one to three letters up to ~8 ms when thousands of
+courses tie), about what the hop to a thread and back costs under load, and a repeat is a cache
+hit. One
 process writes an index directory at a time (tantivy allows one writer): writes are serialised by
 an asyncio lock, and searches use the searcher of the last commit. Another process opening the
 same root sees the index current at its open; it does not follow later swaps.
