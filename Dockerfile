@@ -5,7 +5,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
     COURSEGATE_HOST=0.0.0.0 COURSEGATE_PORT=8000 COURSEGATE_DATA_DIR=/var/lib/coursegate
 WORKDIR /app
 COPY pyproject.toml README.md ./
-COPY gateway.py cli.py settings.py ./
+COPY gateway.py cli.py settings.py checkout_page.py ./
 COPY schema ./schema
 COPY resolvers ./resolvers
 COPY loaders ./loaders

@@ -23,6 +23,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 from strawberry.http.ides import get_graphql_ide_html
 
+from checkout_page import sandbox_checkout_routes
 from datasources.backends import SEARCH_CHECK, Backends, open_backends
 from datasources.payments.webhooks import EVENT_ID_HEADER, SIGNATURE_HEADER
 from jobs.indexer import SearchIndexer
@@ -34,7 +35,6 @@ from resolvers.checkout.webhook import handle_razorpay_webhook
 from resolvers.context import RequestContext
 from resolvers.no_response_cache import NoResponseCache
 from resolvers.response_cache import ResponseCache
-from resolvers.sandbox_checkout import sandbox_checkout_routes
 from resolvers.search_response_cache import SearchResponseCache
 from resolvers.user_response_cache import UserResponseCache
 from resolvers.verified_tokens import VerifiedTokens
