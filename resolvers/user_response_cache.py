@@ -33,7 +33,7 @@ from resolvers.auth import Principal
 
 ME_FIELDS = frozenset({"subscriptions", "userId", "__typename"})
 MAX_BODY_BYTES = 4096
-MAX_ENTRIES = 50_000
+MAX_ENTRIES = 20_000
 GENERATION_RECHECK_SECONDS = 0.25
 KEYSPACE = "user_response"
 
