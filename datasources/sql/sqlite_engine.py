@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
@@ -53,6 +53,18 @@ class _Executor:
                 return cursor.rowcount
         except sqlite3.IntegrityError as error:
             raise IntegrityViolation(str(error)) from error
+
+
+async def _to_completion(statement: Awaitable[None]) -> None:
+    """Waits for a transaction-control statement even if the caller is cancelled: the
+    connection's thread runs it regardless, and a cancelled BEGIN that still ran would leave
+    a transaction open that nobody ends (every later BEGIN then fails)."""
+    task = asyncio.ensure_future(statement)
+    try:
+        await asyncio.shield(task)
+    except asyncio.CancelledError:
+        await task
+        raise
 
 
 class SqliteEngine:
@@ -114,14 +126,16 @@ class SqliteEngine:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[SqlExecutor]:
         assert self._writer is not None, "engine is not open"
+        writer = self._writer
         async with self._write_lock:
-            await self._run(self._writer, "BEGIN IMMEDIATE")
             try:
-                yield _Executor(self._writer)
+                await _to_completion(self._run(writer, "BEGIN IMMEDIATE"))
+                yield _Executor(writer)
+                await _to_completion(self._run(writer, "COMMIT"))
             except BaseException:
-                await self._run(self._writer, "ROLLBACK")
+                if writer.in_transaction:
+                    await _to_completion(self._run(writer, "ROLLBACK"))
                 raise
-            await self._run(self._writer, "COMMIT")
 
     async def ping(self) -> None:
         await self.fetch_one("SELECT 1")
