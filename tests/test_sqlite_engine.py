@@ -28,7 +28,7 @@ async def test_a_cancelled_transaction_never_leaves_one_open(tmp_path: Path) -> 
                 await task
             # A BEGIN that ran after its caller was cancelled made this fail.
             await engine.execute("INSERT INTO marks VALUES (2)")
-        rows = await engine.fetch_all("SELECT v, COUNT(*) FROM marks GROUP BY v")
-        assert dict(rows)[2] == 12
+        row = await engine.fetch_one("SELECT COUNT(*) FROM marks WHERE v = 2")
+        assert row == (12,)
     finally:
         await engine.close()
