@@ -27,9 +27,21 @@ _INTEGRITY_ERRORS = (pymysql.err.IntegrityError,)
 _DEADLOCK, _LOCK_WAIT_TIMEOUT = 1213, 1205
 
 
-@functools.lru_cache(maxsize=1024)
+_CACHED_STATEMENT_LENGTH = 4096
+
+
 def _to_pyformat(sql: str) -> str:
+    # Long statements are one-off multi-row inserts: caching them would only hold memory.
+    if len(sql) > _CACHED_STATEMENT_LENGTH:
+        return _convert(sql)
+    return _convert_cached(sql)
+
+
+def _convert(sql: str) -> str:
     return sql.replace("%", "%%").replace("?", "%s")
+
+
+_convert_cached = functools.lru_cache(maxsize=1024)(_convert)
 
 
 def _adapt(params: Params) -> tuple[object, ...]:
