@@ -96,7 +96,8 @@ class ResponseCache:
         if entry is not None and entry[0] == generation and entry[1] > time.monotonic():
             record_lookups(KEYSPACE, 1, 0)
             return Ticket(entry[2], None, generation)
-        record_lookups(KEYSPACE, 0, 1)
+        # The miss is counted in `store`, once the body is known to be a query this cache
+        # keeps: search and signed-in bodies would otherwise read as misses here.
         return Ticket(None, raw_body, generation)
 
     def store(
@@ -112,7 +113,10 @@ class ResponseCache:
         kind = operation_kind(query, operation_name)
         if kind is Kind.MUTATION:
             self._recheck_at = 0.0
-        if ticket.key is None or not data_only or kind is not Kind.PUBLIC_QUERY:
+        if ticket.key is None or kind is not Kind.PUBLIC_QUERY:
+            return
+        record_lookups(KEYSPACE, 0, 1)
+        if not data_only:
             return
         self._entries[ticket.key] = (
             ticket.generation,

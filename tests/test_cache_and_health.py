@@ -10,6 +10,7 @@ import httpx
 
 from datasources.backends import Backends, open_backends
 from gateway import create_app
+from resolvers.response_cache import KEYSPACE as RESPONSE_KEYSPACE
 from settings import Settings
 from tests import servers
 from tests.conftest import graphql, token_for
@@ -127,3 +128,21 @@ def test_embedded_default_needs_no_configuration(tmp_path: Path) -> None:
         settings.jwt_secret == Settings.from_env({"COURSEGATE_DATA_DIR": str(tmp_path)}).jwt_secret
     )
     assert servers.REDIS_URL  # the production run of these tests has a Redis to use
+
+
+async def test_only_queries_the_response_cache_keeps_count_as_its_misses(
+    client: httpx.AsyncClient, backends: Backends
+) -> None:
+    await add_course(backends, title="Touch Typing Basics")
+
+    async def response_cache_misses() -> float:
+        text = (await client.get("/metrics")).text
+        prefix = f'coursegate_cache_lookups_total{{keyspace="{RESPONSE_KEYSPACE}",result="miss"}}'
+        lines = [line for line in text.splitlines() if line.startswith(prefix)]
+        return float(lines[0].split()[-1]) if lines else 0.0
+
+    before = await response_cache_misses()
+    await graphql(client, '{ autocomplete(prefix: "touch") { title } }')
+    assert await response_cache_misses() == before
+    await graphql(client, "{ categories { category } }")
+    assert await response_cache_misses() == before + 1
