@@ -17,17 +17,9 @@ import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from functools import lru_cache
-
-from graphql import (
-    FieldNode,
-    GraphQLError,
-    OperationDefinitionNode,
-    OperationType,
-    parse,
-)
 
 from datasources.cache.metrics import record_lookups
+from resolvers.documents import has_mutation, selects_only, sole_query
 
 PUBLIC_ROOT_FIELDS = frozenset({"courses", "course", "categories", "__typename"})
 MAX_KEY_BYTES = 4096
@@ -55,27 +47,14 @@ class Kind(enum.Enum):
     OTHER = "other"
 
 
-@lru_cache(maxsize=1024)
 def operation_kind(query: str, operation_name: str | None) -> Kind:
     """PUBLIC_QUERY: the document's one operation is a query of public catalog fields only."""
-    try:
-        document = parse(query)
-    except GraphQLError:
-        return Kind.OTHER
-    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-    if any(o.operation is OperationType.MUTATION for o in operations):
+    if has_mutation(query):
         return Kind.MUTATION
-    if len(operations) != 1 or len(document.definitions) != 1:
-        return Kind.OTHER
-    operation = operations[0]
-    named = operation.name.value if operation.name else None
-    if operation.operation is not OperationType.QUERY or operation_name not in (None, named):
-        return Kind.OTHER
-    public = all(
-        isinstance(selection, FieldNode) and selection.name.value in PUBLIC_ROOT_FIELDS
-        for selection in operation.selection_set.selections
-    )
-    return Kind.PUBLIC_QUERY if public else Kind.OTHER
+    operation = sole_query(query, operation_name)
+    if operation is not None and selects_only(operation, PUBLIC_ROOT_FIELDS):
+        return Kind.PUBLIC_QUERY
+    return Kind.OTHER
 
 
 class ResponseCache:

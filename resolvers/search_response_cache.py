@@ -13,11 +13,9 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from dataclasses import dataclass
-from functools import lru_cache
-
-from graphql import FieldNode, GraphQLError, OperationDefinitionNode, OperationType, parse
 
 from datasources.cache.metrics import record_lookups
+from resolvers.documents import selects_only, sole_query
 from resolvers.response_cache import Ticket
 
 SEARCH_ROOT_FIELDS = frozenset({"search", "autocomplete", "__typename"})
@@ -35,25 +33,10 @@ class SearchTicket:
 _UNCACHEABLE = SearchTicket(None, None, (-1, -1))
 
 
-@lru_cache(maxsize=1024)
 def is_search_query(query: str, operation_name: str | None) -> bool:
     """The document's one operation is a query of search fields only."""
-    try:
-        document = parse(query)
-    except GraphQLError:
-        return False
-    if len(document.definitions) != 1:
-        return False
-    operation = document.definitions[0]
-    if not isinstance(operation, OperationDefinitionNode):
-        return False
-    named = operation.name.value if operation.name else None
-    if operation.operation is not OperationType.QUERY or operation_name not in (None, named):
-        return False
-    return all(
-        isinstance(selection, FieldNode) and selection.name.value in SEARCH_ROOT_FIELDS
-        for selection in operation.selection_set.selections
-    )
+    operation = sole_query(query, operation_name)
+    return operation is not None and selects_only(operation, SEARCH_ROOT_FIELDS)
 
 
 class SearchResponseCache:

@@ -22,14 +22,14 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import lru_cache
 
-from graphql import FieldNode, GraphQLError, OperationDefinitionNode, OperationType, parse
+from graphql import FieldNode
 
 from datasources.cache.cached_subscriptions import CachedSubscriptions
 from datasources.cache.metrics import record_lookups
 from datasources.records import Subscription
 from resolvers.auth import Principal
+from resolvers.documents import has_mutation, sole_query
 
 ME_FIELDS = frozenset({"subscriptions", "userId", "__typename"})
 MAX_BODY_BYTES = 4096
@@ -60,20 +60,10 @@ class _Stored:
 _UNCACHEABLE = UserTicket(None)
 
 
-@lru_cache(maxsize=1024)
 def is_my_subscriptions_query(query: str, operation_name: str | None) -> bool:
     """The document's one operation is a query of `me` selecting only ME_FIELDS."""
-    try:
-        document = parse(query)
-    except GraphQLError:
-        return False
-    if len(document.definitions) != 1:
-        return False
-    operation = document.definitions[0]
-    if not isinstance(operation, OperationDefinitionNode):
-        return False
-    named = operation.name.value if operation.name else None
-    if operation.operation is not OperationType.QUERY or operation_name not in (None, named):
+    operation = sole_query(query, operation_name)
+    if operation is None:
         return False
     roots = operation.selection_set.selections
     if not all(isinstance(r, FieldNode) and r.name.value in ("me", "__typename") for r in roots):
@@ -156,7 +146,7 @@ class UserResponseCache:
         """Keeps the answer to a my-subscriptions query that had neither errors nor
         extensions, computed at `now`; a mutation makes the next lookup re-read the
         catalog generation."""
-        if _is_mutation(query):
+        if has_mutation(query):
             self._recheck_at = 0.0
         if ticket.key is None or ticket.entry_raw is None or not data_only:
             return
@@ -174,15 +164,3 @@ class UserResponseCache:
             self._generation = await self._read_generation()
             self._recheck_at = now + GENERATION_RECHECK_SECONDS
         return self._generation
-
-
-@lru_cache(maxsize=1024)
-def _is_mutation(query: str) -> bool:
-    try:
-        document = parse(query)
-    except GraphQLError:
-        return False
-    return any(
-        isinstance(d, OperationDefinitionNode) and d.operation is OperationType.MUTATION
-        for d in document.definitions
-    )
