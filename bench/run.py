@@ -51,6 +51,11 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--subscriptions-per-user", type=int, default=2)
     parser.add_argument("--backend", choices=("embedded", "mariadb", "both"), default="both")
     parser.add_argument("--duration", type=int, default=10, help="seconds per measured run")
+    parser.add_argument(
+        "--operations",
+        default="",
+        help="comma-separated operation names to measure (default: all), e.g. subscriptions",
+    )
     return parser.parse_args()
 
 
@@ -89,7 +94,12 @@ def _measure(url: str, operation: Operation, seconds: int) -> LoadResult:
 
 
 def _gateway_runs(
-    backend: BenchBackend, data: LoadedData, seconds: int, ceiling_dir: Path, notes: list[str]
+    backend: BenchBackend,
+    data: LoadedData,
+    seconds: int,
+    ceiling_dir: Path,
+    notes: list[str],
+    only: frozenset[str] = frozenset(),
 ) -> tuple[list[Operation], dict[str, tuple[LoadResult, int, float | None]]]:
     measured: dict[str, tuple[LoadResult, int, float | None]] = {}
     with running_server("gateway:create_app", GATEWAY_PORT, backend.env, "/healthz") as base:
@@ -103,6 +113,8 @@ def _gateway_runs(
             notes.append(f"{backend.name}: search skipped: {why}")
         else:
             chosen.append(search)
+        if only:
+            chosen = [operation for operation in chosen if operation.name in only]
         for operation in chosen:
             url = base + "/graphql"
             non_2xx, graphql_errors, first_body = _sample_errors(url, operation)
@@ -131,7 +143,10 @@ def _bench_backend(
         f" {data.seed_seconds:.1f}s ({data.rows_per_second:,.0f} rows/s)"
     )
     with tempfile.TemporaryDirectory(prefix="cgbench-ceiling-") as ceiling_dir:
-        chosen, measured = _gateway_runs(backend, data, args.duration, Path(ceiling_dir), notes)
+        only = frozenset(name for name in args.operations.split(",") if name)
+        chosen, measured = _gateway_runs(
+            backend, data, args.duration, Path(ceiling_dir), notes, only
+        )
         results: dict[str, OperationResult] = {}
         env = {CEILING_DIR_ENV: ceiling_dir}
         with running_server("bench.ceiling_app:create_app", CEILING_PORT, env, "/") as base:

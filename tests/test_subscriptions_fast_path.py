@@ -4,6 +4,7 @@ and never past the instant a time-derived field changes; COURSEGATE_CACHE=off tu
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import time
 from collections.abc import AsyncIterator
@@ -15,6 +16,7 @@ import pytest
 from prometheus_client import REGISTRY
 
 from datasources.backends import Backends, open_backends
+from datasources.cache.redis_cache import RedisCache
 from datasources.records import Subscription, SubscriptionStatus
 from datasources.subscriptions import NewSubscription
 from gateway import create_app
@@ -271,3 +273,45 @@ async def test_seeding_as_text_stores_what_the_row_by_row_path_stores(backends: 
     assert {s.source for s in rows_of[41]} == {"demo"}
     with pytest.raises(ValueError):
         await store.bulk_insert_as_text([NewSubscription(43, courses[0].id, now, None, "x'; --")])
+
+
+async def test_concurrent_reads_share_one_redis_command_and_still_see_every_write(
+    client: httpx.AsyncClient, backends: Backends, other_worker: Backends
+) -> None:
+    """Redis reads made together are sent as one MGET: each request still gets its own
+    user's answer, and a write another worker finished before the requests is seen."""
+    users = list(range(51, 59))
+    courses = {user: await _subscribe(backends, user, 2) for user in users}
+    for user in users:
+        await _normal_then_cached(client, user)
+    cache = backends.cache
+    sent_before = getattr(cache, "mget_commands", 0)
+    lifetime = courses[users[3]][1]
+    assert await other_worker.subscriptions.cancel(users[3], lifetime, datetime.now(UTC))
+    answers = await asyncio.gather(*(_post(client, user) for user in users))
+    if isinstance(cache, RedisCache):
+        assert cache.mget_commands - sent_before < len(users)
+    for user, answer in zip(users, answers, strict=True):
+        edges = orjson.loads(answer)["data"]["me"]["subscriptions"]["edges"]
+        assert {e["node"]["courseId"] for e in edges} == {str(c) for c in courses[user]}
+        states = {e["node"]["courseId"]: e["node"]["state"] for e in edges}
+        assert ("CANCELLED" in states.values()) == (user == users[3])
+
+
+async def test_a_cancelled_reader_leaves_the_others_of_its_batch_their_answers(
+    settings: Settings,
+) -> None:
+    if settings.redis_url is None:
+        pytest.skip("Redis only")
+    cache = RedisCache(settings.redis_url, f"cg-test-{time.monotonic_ns()}:")
+    try:
+        await cache.set_many({"a": b"1", "b": b"2"}, 60)
+        first = asyncio.ensure_future(cache.get_many(["a"]))
+        second = asyncio.ensure_future(cache.get_many(["b", "missing"]))
+        await asyncio.sleep(0)
+        first.cancel()
+        assert await second == [b"2", None]
+        assert first.cancelled()
+    finally:
+        await cache.delete("a", "b")
+        await cache.close()

@@ -1,9 +1,18 @@
 """Redis cache. Redis being down makes the gateway slower, never wrong or failing:
 errors read as misses, writes are dropped, and a short circuit breaker stops each
-request from waiting on a dead server."""
+request from waiting on a dead server.
+
+Reads are coalesced: every `get_many` made while the event loop runs one batch of ready
+callbacks joins one MGET, sent on the loop's next pass. Each caller's keys are read by a
+command sent after the call was made, so a write any worker finished before the call is
+seen exactly as with a command of its own; what it saves is the redis-py round trip per
+request (pool checkout, command packing, a write and a wake-up each), which under load
+cost a quarter of the per-request CPU of the my-subscriptions hit path.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Sequence
@@ -12,6 +21,10 @@ import redis.asyncio as redis
 from redis.exceptions import RedisError
 
 log = logging.getLogger(__name__)
+
+MAX_KEYS_PER_MGET = 512
+
+_Waiter = tuple[list[str], "asyncio.Future[list[bytes | None]]"]
 
 
 class RedisCache:
@@ -34,6 +47,9 @@ class RedisCache:
         self._retry_after = retry_after_seconds
         self._down_until = 0.0
         self.errors = 0
+        self._waiting: list[_Waiter] = []
+        self._batches: set[asyncio.Task[None]] = set()
+        self.mget_commands = 0  # MGETs sent: fewer than get_many calls under load
 
     def _available(self) -> bool:
         return time.monotonic() >= self._down_until
@@ -50,12 +66,56 @@ class RedisCache:
     async def get_many(self, keys: Sequence[str]) -> list[bytes | None]:
         if not keys or not self._available():
             return [None] * len(keys)
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[list[bytes | None]] = loop.create_future()
+        if not self._waiting:
+            loop.call_soon(self._send_waiting)
+        self._waiting.append(([self._key(k) for k in keys], future))
+        return await future
+
+    def _send_waiting(self) -> None:
+        waiting, self._waiting = self._waiting, []
+        batch: list[_Waiter] = []
+        size = 0
+        for waiter in waiting:
+            if batch and size + len(waiter[0]) > MAX_KEYS_PER_MGET:
+                self._start(batch)
+                batch, size = [], 0
+            batch.append(waiter)
+            size += len(waiter[0])
+        if batch:
+            self._start(batch)
+
+    def _start(self, batch: list[_Waiter]) -> None:
+        task = asyncio.ensure_future(self._mget(batch))
+        self._batches.add(task)
+        task.add_done_callback(self._batches.discard)
+
+    async def _mget(self, batch: list[_Waiter]) -> None:
+        keys = [key for waiter_keys, _ in batch for key in waiter_keys]
+        values: list[bytes | None]
         try:
-            values = await self._client.mget([self._key(k) for k in keys])
-            return [v if isinstance(v, bytes) or v is None else v.encode() for v in values]
+            self.mget_commands += 1
+            got = await self._client.mget(keys)
+            values = [v if isinstance(v, bytes) or v is None else v.encode() for v in got]
         except (RedisError, OSError) as error:
             self._failed(error)
-            return [None] * len(keys)
+            values = [None] * len(keys)
+        except asyncio.CancelledError:
+            for _, future in batch:
+                future.cancel()
+            raise
+        except Exception as error:
+            for _, future in batch:
+                if not future.done():
+                    future.set_exception(error)
+            return
+        start = 0
+        for waiter_keys, future in batch:
+            end = start + len(waiter_keys)
+            if not future.done():  # a caller that was cancelled is left out
+                future.set_result(values[start:end])
+            start = end
 
     async def set_many(self, items: dict[str, bytes], ttl_seconds: int) -> None:
         if not items or not self._available():
