@@ -1,12 +1,14 @@
 """The embedded search engine: a tantivy index in a local directory.
 
 Writes, rebuilds and searches run in a worker thread. Suggestions run on the event loop: over
-10,000 courses most prefixes take 0.3-1 ms (one to three letters up to ~8 ms when thousands of
-courses tie), about what the hop to a thread and back costs under load, and a repeat is a cache
-hit. One
-process writes an index directory at a time (tantivy allows one writer): writes are serialised by
-an asyncio lock, and searches use the searcher of the last commit. Another process opening the
-same root sees the index current at its open; it does not follow later swaps.
+10,000 courses a prefix takes 0.2-1.5 ms, about what the hop to a thread and back costs under
+load, and a repeat is a cache hit. (A one- to three-letter prefix matching thousands of equally
+scored courses took up to ~20 ms while every tied match was read to order the tie by course_id;
+tantivy_reader now caps that, see _SUGGESTION_FULL_TIE_CAP.)
+
+One process writes an index directory at a time (tantivy allows one writer): writes are
+serialised by an asyncio lock, and searches use the searcher of the last commit. Another process
+opening the same root sees the index current at its open; it does not follow later swaps.
 
 Every commit and swap bumps `index_version`; answers are cached under the version they were
 computed from (ResultCache), so a change is visible as soon as it is indexed.

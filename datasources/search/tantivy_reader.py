@@ -13,6 +13,7 @@ from tantivy import Order, Query
 from datasources.search import tantivy_schema as fields
 from datasources.search.contract import (
     FACET_NAMES,
+    MAX_SUGGESTIONS,
     PRICE_BUCKETS,
     FacetBucket,
     SearchFilters,
@@ -42,6 +43,16 @@ _FACET_FIELDS = {
 _TERMS_AGGREGATION_SIZE = 10_000
 # Extra hits fetched past a page so that a tie on the sort key at its end is usually seen at once.
 _TIE_MARGIN = 16
+# Suggestions are chosen from a fixed number of tantivy's best candidates, whatever the limit, so
+# a shorter list is always the start of a longer one. When the tie at the list's end runs past
+# them, every match is fetched to order the tie by course_id, but only up to this many matches:
+# a one- to three-letter prefix can match thousands of courses with one score (equal popularity),
+# and reading all their course ids in Python took up to ~20 ms on the event loop. Past the cap,
+# the tie is cut where tantivy's own collector cut it (by internal doc address) and only the
+# candidates are ordered by course_id: the score order still holds, only which of the many
+# equally good courses are shown may change after segments merge.
+_SUGGESTION_CANDIDATES = MAX_SUGGESTIONS + _TIE_MARGIN
+_SUGGESTION_FULL_TIE_CAP = 512
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +107,15 @@ def run_autocomplete(
     query = queries.autocomplete(prefix)
     if query is None:
         return []
-    page, _ = _ranked_page(searcher, query, _BY_RELEVANCE, 0, limit)
+    page, _ = _ranked_page(
+        searcher,
+        query,
+        _BY_RELEVANCE,
+        0,
+        limit,
+        fetch=_SUGGESTION_CANDIDATES,
+        full_tie_cap=_SUGGESTION_FULL_TIE_CAP,
+    )
     return [
         Suggestion(
             course_id=ranked.course_id,
@@ -114,22 +133,34 @@ def _ordering_for(sort: SearchSort, *, browsing: bool) -> _Ordering:
 
 
 def _ranked_page(
-    searcher: tantivy.Searcher, query: Query, ordering: _Ordering, offset: int, limit: int
+    searcher: tantivy.Searcher,
+    query: Query,
+    ordering: _Ordering,
+    offset: int,
+    limit: int,
+    *,
+    fetch: int | None = None,
+    full_tie_cap: int | None = None,
 ) -> tuple[list[_RankedDoc], int]:
     """The page in (key, course_id) order, and the total number of matches.
 
     tantivy breaks ties by internal doc address, which changes as segments merge. We fetch a
-    margin past the page; when the key at the page's end still runs to the margin's end we fetch
-    every match, so every doc tied with the page's last one is in hand, then order ties by
-    course_id ourselves.
+    margin past the page (or `fetch` hits, at least the page); when the key at the page's end
+    still runs to the last hit fetched we fetch every match, so every doc tied with the page's
+    last one is in hand, then order ties by course_id ourselves. With `full_tie_cap`, that is
+    done only when there are at most that many matches; otherwise ties are ordered among the
+    hits fetched.
     """
     page_end = offset + limit
-    result = searcher.search(
-        query, limit=page_end + _TIE_MARGIN, count=True, **ordering.search_options
-    )
+    fetch_limit = max(page_end, fetch) if fetch is not None else page_end + _TIE_MARGIN
+    result = searcher.search(query, limit=fetch_limit, count=True, **ordering.search_options)
     total = _match_count(result)
     hits = result.hits
-    if len(hits) == page_end + _TIE_MARGIN and hits[-1][0] == hits[page_end - 1][0]:
+    if (
+        len(hits) == fetch_limit
+        and hits[-1][0] == hits[page_end - 1][0]
+        and (full_tie_cap is None or total <= full_tie_cap)
+    ):
         # The tie runs past the margin (common when many docs share a popularity): take every
         # match in one more search rather than doubling step by step.
         result = searcher.search(query, limit=total, count=True, **ordering.search_options)

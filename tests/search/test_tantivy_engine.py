@@ -136,3 +136,50 @@ async def test_searches_stay_consistent_while_writes_commit(built: TantivySearch
     _, *search_totals = await asyncio.gather(keep_upserting(), keep_searching(), keep_searching())
 
     assert {t for totals in search_totals for t in totals} == {total}
+
+
+def _tied_courses(course_ids: Sequence[int]) -> list[SearchDocument]:
+    """Courses that every prefix of "typing" matches equally (same words, no subscribers)."""
+    template = corpus.hand_written_courses()[0]
+    return [
+        dataclasses.replace(
+            template, course_id=course_id, slug=f"tied-{course_id}", title="Typing Drills"
+        )
+        for course_id in course_ids
+    ]
+
+
+async def test_a_suggestion_tie_is_ordered_by_course_id(tmp_path: Path) -> None:
+    engine = await TantivySearchEngine.open(tmp_path)
+    ids = list(range(1, 201))
+    try:
+        # Highest ids first, over several commits: doc addresses run against course_id.
+        await engine.rebuild([_tied_courses(ids[100:][::-1])])
+        for batch in in_batches(_tied_courses(ids[:100][::-1]), size=25):
+            await engine.upsert(batch)
+
+        for prefix in ("t", "typ", "typing dr"):
+            suggestions = await engine.autocomplete(prefix, 8)
+            assert [s.course_id for s in suggestions] == ids[:8]
+    finally:
+        await engine.close()
+
+
+async def test_a_tie_too_large_to_order_keeps_shorter_lists_a_start_of_longer_ones(
+    tmp_path: Path,
+) -> None:
+    engine = await TantivySearchEngine.open(tmp_path)
+    tied = _tied_courses(range(1, 1_501))
+    popular = dataclasses.replace(tied[-1], popularity=50)
+    try:
+        await engine.rebuild(in_batches([*tied[:-1], popular], size=300))
+
+        lists = [await engine.autocomplete("t", limit) for limit in range(1, 21)]
+
+        longest = lists[-1]
+        assert longest[0].course_id == popular.course_id
+        assert len({s.course_id for s in longest}) == 20
+        assert [s.score for s in longest] == sorted((s.score for s in longest), reverse=True)
+        assert all(shorter == longest[: len(shorter)] for shorter in lists)
+    finally:
+        await engine.close()
