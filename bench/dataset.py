@@ -6,8 +6,8 @@ import random
 from dataclasses import dataclass
 
 from datasources.backends import open_backends
-from datasources.records import CourseFilter
 from jobs.seed import seed_synthetic
+from records.catalog import CourseFilter
 from settings import Settings
 
 COURSES = 10_000

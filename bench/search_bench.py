@@ -22,9 +22,9 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from functools import partial
 
-from datasources.records import Category, Difficulty
 from datasources.search.contract import SearchDocument, SearchFilters, SearchRequest, SearchSort
 from datasources.search.tantivy_engine import TantivySearchEngine
+from records.catalog import Category, Difficulty
 
 SEARCH_TARGET_MS = 20.0
 AUTOCOMPLETE_TARGET_MS = 10.0

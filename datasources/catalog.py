@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Protocol
 
-from datasources.records import CategoryCount, Course, CourseDraft, CourseFilter
+from records.catalog import CategoryCount, Course, CourseDraft, CourseFilter
 
 
 class SlugTaken(Exception):

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Final
 
-from datasources.records import Category, CourseDraft, Difficulty
+from records.catalog import Category, CourseDraft, Difficulty
 
 MAX_SLUG_LENGTH: Final = 120
 MAX_TITLE_LENGTH: Final = 200

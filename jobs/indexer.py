@@ -22,9 +22,9 @@ from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime, timedelta
 
 from datasources.backends import Backends
-from datasources.records import Course, CourseFilter
 from datasources.search.contract import SearchDocument
 from datasources.sql.course_popularity import active_subscriber_counts
+from records.catalog import Course, CourseFilter
 
 log = logging.getLogger("coursegate.indexer")
 

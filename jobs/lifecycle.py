@@ -19,10 +19,12 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 from datasources.backends import Backends
-from datasources.records import Course, Subscription
 from datasources.sql import lifecycle_batches as batches
 from datasources.sql.engine import retry_on_conflict
-from datasources.sql.job_store import JobKind, JobState, JobStore, LifecycleJob, ShardProgress
+from datasources.sql.job_store import JobStore
+from records.catalog import Course
+from records.lifecycle_jobs import JobKind, JobState, LifecycleJob, ShardProgress
+from records.subscriptions import Subscription
 from resolvers.checkout.expiry import grant_expiry
 
 log = logging.getLogger("coursegate.lifecycle")

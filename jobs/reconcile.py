@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from datasources.backends import Backends
 from datasources.payments.provider import PaymentProviderError
 from datasources.sql.engine import SqlEngine
-from datasources.sql.order_store import PaymentOrder
+from records.orders import PaymentOrder
 from resolvers.checkout.findings import events_from_payments
 from resolvers.checkout.order_state import SUCCESS_KINDS, OrderState, Outcome
 from resolvers.checkout.settlement import payment_matches_order, settle

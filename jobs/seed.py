@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from datasources.backends import Backends
-from datasources.records import CourseFilter
 from datasources.sql.subscription_store import ShardedSubscriptionStore
-from datasources.subscriptions import NewSubscription
 from jobs.demo_data import demo_courses, demo_subscriptions, synthetic_courses
+from records.catalog import CourseFilter
+from records.subscriptions import NewSubscription
 
 COURSE_BATCH = 1000
 # Rows per batch over all shards; each shard's share goes out as one multi-row INSERT,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiodataloader import DataLoader
 
 from datasources.catalog import CatalogSource
-from datasources.records import Course
+from records.catalog import Course
 
 
 class CourseLoader(DataLoader[int, Course | None]):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from datasources.records import CategoryCount, Course, CourseFilter
+from records.catalog import CategoryCount, Course, CourseFilter
 from resolvers.context import RequestContext
 from resolvers.errors import ClientError
 from resolvers.ids import require_id

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from datasources.catalog import SlugTaken
-from datasources.records import Course, CourseDraft
+from records.catalog import Course, CourseDraft
 from resolvers.context import RequestContext
 from resolvers.course_validation import check_course_fields
 from resolvers.errors import FORBIDDEN, UNAUTHENTICATED, Problem, invalid, not_found

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 
-from datasources.records import Category, Difficulty
+from records.catalog import Category, Difficulty
 from resolvers.catalog import LANGUAGE_PATTERN
 from resolvers.errors import Problem, invalid
 

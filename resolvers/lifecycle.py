@@ -9,9 +9,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
-from datasources.records import Course, Subscription
 from datasources.sql.expiring_subscriptions import ExpiryKey, list_expiring
-from datasources.sql.job_store import JobKind, JobStore, LifecycleJob
+from datasources.sql.job_store import JobStore
+from records.catalog import Course
+from records.lifecycle_jobs import JobKind, LifecycleJob
+from records.subscriptions import Subscription
 from resolvers.context import RequestContext
 from resolvers.course_validation import check_course_fields
 from resolvers.errors import FORBIDDEN, UNAUTHENTICATED, ClientError, Problem, invalid, not_found

@@ -12,7 +12,6 @@ import html
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from datasources.records import Course
 from datasources.search.contract import (
     MAX_RESULT_WINDOW,
     MAX_SUGGESTIONS,
@@ -23,6 +22,7 @@ from datasources.search.contract import (
     SearchSort,
     SearchUnavailable,
 )
+from records.catalog import Course
 from resolvers.context import RequestContext
 from resolvers.errors import ClientError
 from resolvers.pagination import check_first, decode_cursor, encode_cursor

@@ -5,8 +5,8 @@ from __future__ import annotations
 import enum
 from datetime import UTC, datetime, timedelta
 
-from datasources.records import Course, Subscription
-from datasources.subscriptions import NewSubscription, SubscriptionKey
+from records.catalog import Course
+from records.subscriptions import NewSubscription, Subscription, SubscriptionKey
 from resolvers.context import RequestContext
 from resolvers.errors import (
     UNAUTHENTICATED,

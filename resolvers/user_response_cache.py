@@ -27,7 +27,7 @@ from graphql import FieldNode
 
 from datasources.cache.cached_subscriptions import CachedSubscriptions
 from datasources.cache.metrics import record_lookups
-from datasources.records import Subscription
+from records.subscriptions import Subscription
 from resolvers.auth import Principal
 from resolvers.documents import has_mutation, sole_query
 

@@ -6,7 +6,7 @@ from datetime import datetime
 
 import strawberry
 
-from datasources.records import Category, CategoryCount, Course, Difficulty
+from records.catalog import Category, CategoryCount, Course, Difficulty
 from resolvers.pagination import Page
 from schema.pagination_types import PageInfo
 

@@ -6,7 +6,7 @@ import enum
 
 import strawberry
 
-from datasources.records import Category, Difficulty
+from records.catalog import Category, Difficulty
 
 CategoryEnum = strawberry.enum(Category, name="Category")
 DifficultyEnum = strawberry.enum(Difficulty, name="Difficulty")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
-from datasources.records import Category, CourseDraft, CourseFilter, Difficulty
+from records.catalog import Category, CourseDraft, CourseFilter, Difficulty
 
 
 @strawberry.input

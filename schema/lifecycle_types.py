@@ -8,7 +8,7 @@ from typing import Annotated
 
 import strawberry
 
-from datasources.sql.job_store import JobKind, JobState, LifecycleJob
+from records.lifecycle_jobs import JobKind, JobState, LifecycleJob
 from resolvers import lifecycle
 from resolvers.context import RequestContext
 from resolvers.errors import Problem

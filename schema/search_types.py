@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import strawberry
 
-from datasources.records import Category, Difficulty
 from datasources.search.contract import FacetBucket, SearchFilters, SearchSort
+from records.catalog import Category, Difficulty
 from resolvers.search import FoundCourse, FoundSuggestion, SearchPage
 from schema.course_types import CourseType
 from schema.pagination_types import PageInfo

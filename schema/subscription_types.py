@@ -6,7 +6,7 @@ from datetime import datetime
 
 import strawberry
 
-from datasources.records import Subscription, SubscriptionStatus
+from records.subscriptions import Subscription, SubscriptionStatus
 from resolvers.context import RequestContext
 from resolvers.pagination import Page
 from schema.course_types import CourseType

@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 from datasources.backends import Backends
-from datasources.records import Category, Course, CourseDraft, Difficulty
+from records.catalog import Category, Course, CourseDraft, Difficulty
 
 _serial = itertools.count(1)
 

@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 
 from datasources.backends import Backends
-from datasources.records import Category, Difficulty
+from records.catalog import Category, Difficulty
 from tests.conftest import graphql, token_for
 from tests.factories import add_course, add_courses
 

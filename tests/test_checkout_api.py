@@ -15,9 +15,9 @@ from datasources.backends import Backends
 from datasources.payments.sandbox import SandboxProvider, SandboxSettings
 from datasources.payments.signatures import payment_signature, webhook_signature
 from datasources.payments.webhooks import EVENT_ID_HEADER, SIGNATURE_HEADER
-from datasources.records import Category, Course, CourseDraft, Difficulty, SubscriptionStatus
-from datasources.subscriptions import NewSubscription
 from jobs.reconcile import GRACE_PERIOD, reconcile_open_orders
+from records.catalog import Category, Course, CourseDraft, Difficulty
+from records.subscriptions import NewSubscription, SubscriptionStatus
 from tests.conftest import graphql, token_for
 
 KEY_SECRET = "checkout-test-key-secret"

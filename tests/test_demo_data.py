@@ -6,7 +6,6 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from datasources.records import Category, CourseDraft, Difficulty
 from jobs.demo_data import (
     DEMO_USERS,
     DemoEnrolment,
@@ -14,6 +13,7 @@ from jobs.demo_data import (
     demo_subscriptions,
     synthetic_courses,
 )
+from records.catalog import Category, CourseDraft, Difficulty
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 LANGUAGE_CODE_PATTERN = re.compile(r"^[a-z]{2}$")

@@ -8,10 +8,10 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 from datasources.backends import Backends
-from datasources.records import Category, Course, CourseDraft, Difficulty
 from datasources.search.contract import SearchRequest
-from datasources.subscriptions import NewSubscription
 from jobs.indexer import SearchIndexer
+from records.catalog import Category, Course, CourseDraft, Difficulty
+from records.subscriptions import NewSubscription
 
 
 def _draft(slug: str, title: str) -> CourseDraft:

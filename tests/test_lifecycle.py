@@ -13,11 +13,12 @@ import pytest
 
 import cli
 from datasources.backends import Backends, open_backends
-from datasources.records import Course, Subscription
-from datasources.sql.job_store import JobKind, JobState, JobStore
+from datasources.sql.job_store import JobStore
 from datasources.sql.subscription_store import subscription_from_row
-from datasources.subscriptions import NewSubscription
 from jobs.lifecycle import LifecycleRunner
+from records.catalog import Course
+from records.lifecycle_jobs import JobKind, JobState
+from records.subscriptions import NewSubscription, Subscription
 from settings import Settings
 from tests.conftest import graphql, token_for
 from tests.factories import add_course

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from datasources.backends import Backends
-from datasources.sql.order_store import NewPaymentOrder
+from records.orders import NewPaymentOrder
 
 
 def _new_order(user_id: int, provider_order_id: str, key: str) -> NewPaymentOrder:

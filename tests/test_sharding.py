@@ -10,7 +10,7 @@ import pytest
 from datasources.backends import Backends
 from datasources.ids import IdGenerator
 from datasources.sharding import BUCKET_COUNT, BucketMap, bucket_of
-from datasources.subscriptions import NewSubscription
+from records.subscriptions import NewSubscription
 from tests.factories import add_course
 
 

@@ -9,7 +9,7 @@ import httpx
 import jwt
 
 from datasources.backends import Backends
-from datasources.subscriptions import NewSubscription
+from records.subscriptions import NewSubscription
 from resolvers.auth import issue_token
 from tests.conftest import JWT_SECRET, graphql, token_for
 from tests.factories import add_course, add_courses

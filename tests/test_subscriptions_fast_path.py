@@ -17,9 +17,8 @@ from prometheus_client import REGISTRY
 
 from datasources.backends import Backends, open_backends
 from datasources.cache.redis_cache import RedisCache
-from datasources.records import Subscription, SubscriptionStatus
-from datasources.subscriptions import NewSubscription
 from gateway import create_app
+from records.subscriptions import NewSubscription, Subscription, SubscriptionStatus
 from resolvers.auth import AuthenticationFailed, Principal, issue_token
 from resolvers.user_response_cache import UserResponseCache, unchanged_until
 from resolvers.verified_tokens import VerifiedTokens

@@ -20,8 +20,8 @@ from datasources.cache.codec import (
 )
 from datasources.cache.metrics import record_lookups
 from datasources.cache.single_flight import SingleFlight
-from datasources.records import CategoryCount, Course, CourseDraft, CourseFilter
 from datasources.sql.catalog_store import SqlCatalogStore
+from records.catalog import CategoryCount, Course, CourseDraft, CourseFilter
 
 DETAILS_TTL_SECONDS = 3600
 LIST_TTL_SECONDS = 3600

@@ -15,9 +15,8 @@ from datasources.cache.base import Cache
 from datasources.cache.codec import decode_subscriptions, encode_subscriptions
 from datasources.cache.metrics import record_lookups
 from datasources.cache.single_flight import SingleFlight
-from datasources.records import Subscription
 from datasources.sql.subscription_store import ShardedSubscriptionStore
-from datasources.subscriptions import NewSubscription, SubscriptionKey
+from records.subscriptions import NewSubscription, Subscription, SubscriptionKey
 
 SUBSCRIPTIONS_TTL_SECONDS = 900
 CACHED_ROWS_PER_USER = 200

@@ -7,14 +7,8 @@ from typing import Any
 
 import orjson
 
-from datasources.records import (
-    Category,
-    CategoryCount,
-    Course,
-    Difficulty,
-    Subscription,
-    SubscriptionStatus,
-)
+from records.catalog import Category, CategoryCount, Course, Difficulty
+from records.subscriptions import Subscription, SubscriptionStatus
 
 
 def _time(value: str | None) -> datetime | None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
-from datasources.records import Course
+from records.catalog import Course
 
 MAX_PAGE_SIZE = 100
 # Deepest position a page may reach; OpenSearch's default max_result_window.

@@ -7,17 +7,10 @@ from datetime import datetime
 from typing import Any
 
 from datasources.catalog import SlugTaken
-from datasources.records import (
-    Category,
-    CategoryCount,
-    Course,
-    CourseDraft,
-    CourseFilter,
-    Difficulty,
-)
 from datasources.search.contract import SearchFilters, SearchSort
 from datasources.sql.engine import IntegrityViolation, Row, SqlEngine, SqlExecutor
 from datasources.sql.timestamps import from_db_required
+from records.catalog import Category, CategoryCount, Course, CourseDraft, CourseFilter, Difficulty
 
 _COLUMNS = (
     "id, slug, title, description, category, difficulty, language, tags, price_paise,"

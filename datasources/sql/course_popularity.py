@@ -7,8 +7,8 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
 
-from datasources.records import SubscriptionStatus
 from datasources.sql.engine import SqlEngine
+from records.subscriptions import SubscriptionStatus
 
 _COUNT_ACTIVE = (
     "SELECT typing_course_id, COUNT(*) FROM user_typing_courses"

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from datasources.records import Subscription, SubscriptionStatus
 from datasources.sql.subscription_store import ShardedSubscriptionStore, subscription_from_row
+from records.subscriptions import Subscription, SubscriptionStatus
 
 _COLUMNS = "id, user_id, typing_course_id, enrolled_at, expires_at, status, source, updated_at"
 

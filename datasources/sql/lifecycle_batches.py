@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from datasources.ids import IdGenerator
-from datasources.records import Subscription, SubscriptionStatus
 from datasources.sql.engine import SqlEngine, SqlExecutor
 from datasources.sql.subscription_store import subscription_from_row
+from records.subscriptions import Subscription, SubscriptionStatus
 
 _COLUMNS = "id, user_id, typing_course_id, enrolled_at, expires_at, status, source, updated_at"
 _INSERT = (

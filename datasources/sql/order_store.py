@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from datetime import datetime
 
 from datasources.ids import IdGenerator
-from datasources.records import Subscription, SubscriptionStatus
 from datasources.sql.engine import Row, SqlEngine, SqlExecutor
 from datasources.sql.subscription_store import ShardedSubscriptionStore, locked_subscription
 from datasources.sql.timestamps import from_db_required
+from records.orders import NewPaymentOrder, PaymentOrder
+from records.subscriptions import Subscription, SubscriptionStatus
 
 CREATED_STATE = "created"
 
@@ -25,33 +25,6 @@ _ORDER_COLUMNS = (
     "id, user_id, course_id, provider_order_id, idempotency_key, amount_paise, currency,"
     " receipt, state, settled_payment_id, created_at, updated_at"
 )
-
-
-@dataclass(frozen=True, slots=True)
-class NewPaymentOrder:
-    user_id: int
-    course_id: int
-    provider_order_id: str
-    idempotency_key: str
-    amount_paise: int
-    currency: str
-    receipt: str
-
-
-@dataclass(frozen=True, slots=True)
-class PaymentOrder:
-    id: int
-    user_id: int
-    course_id: int
-    provider_order_id: str
-    idempotency_key: str
-    amount_paise: int
-    currency: str
-    receipt: str
-    state: str  # an `OrderState` value; the store does not interpret it
-    settled_payment_id: str | None
-    created_at: datetime
-    updated_at: datetime
 
 
 def _order_from_row(row: Row) -> PaymentOrder:

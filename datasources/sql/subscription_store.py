@@ -9,11 +9,10 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from datasources.ids import IdGenerator
-from datasources.records import Subscription, SubscriptionStatus
 from datasources.sharding import BucketMap
 from datasources.sql.engine import Dialect, Row, SqlEngine, SqlExecutor, retry_on_conflict
 from datasources.sql.timestamps import from_db, from_db_required, to_db
-from datasources.subscriptions import NewSubscription, SubscriptionKey
+from records.subscriptions import NewSubscription, Subscription, SubscriptionKey, SubscriptionStatus
 
 _COLUMNS = "id, user_id, typing_course_id, enrolled_at, expires_at, status, source, updated_at"
 _INSERT = (

@@ -9,9 +9,10 @@ from datetime import datetime
 
 from datasources.backends import Backends
 from datasources.payments.provider import ProviderPayment
-from datasources.records import Subscription, SubscriptionStatus
 from datasources.sql.engine import retry_on_conflict
-from datasources.sql.order_store import LockedOrder, PaymentOrder
+from datasources.sql.order_store import LockedOrder
+from records.orders import PaymentOrder
+from records.subscriptions import Subscription, SubscriptionStatus
 from resolvers.checkout.expiry import grant_expiry
 from resolvers.checkout.order_state import (
     OrderEvent,

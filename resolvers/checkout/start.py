@@ -6,7 +6,7 @@ import logging
 from dataclasses import dataclass
 
 from datasources.payments.provider import PaymentProviderRejected, PaymentProviderUnavailable
-from datasources.sql.order_store import NewPaymentOrder, PaymentOrder
+from records.orders import NewPaymentOrder, PaymentOrder
 from resolvers.checkout.problems import (
     COURSE_IS_FREE,
     PROVIDER_REFUSED,

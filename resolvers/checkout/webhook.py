@@ -9,7 +9,7 @@ from datetime import datetime
 
 from datasources.backends import Backends
 from datasources.payments.webhooks import MalformedWebhook, WebhookEvent, read_webhook
-from datasources.sql.order_store import PaymentOrder
+from records.orders import PaymentOrder
 from resolvers.checkout.order_state import SUCCESS_KINDS, OrderEvent
 from resolvers.checkout.settlement import payment_matches_order, settle
 

@@ -4,8 +4,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from datasources.records import Category, Course, Difficulty
 from datasources.search.contract import SearchDocument
+from records.catalog import Category, Course, Difficulty
 
 CREATED = datetime(2024, 5, 1, 9, 30, tzinfo=UTC)
 
