@@ -26,12 +26,12 @@ from strawberry.http.ides import get_graphql_ide_html
 from checkout_page import sandbox_checkout_routes
 from datasources.backends import SEARCH_CHECK, Backends, open_backends
 from datasources.payments.webhooks import EVENT_ID_HEADER, SIGNATURE_HEADER
+from domain.checkout.webhook_delivery import handle_razorpay_webhook
 from jobs.indexer import SearchIndexer
 from jobs.lifecycle import LifecycleRunner
 from jobs.reconcile_loop import reconcile_periodically
 from loaders import Loaders
 from resolvers.auth import AuthenticationFailed
-from resolvers.checkout.webhook import handle_razorpay_webhook
 from resolvers.context import RequestContext
 from resolvers.no_response_cache import NoResponseCache
 from resolvers.response_cache import ResponseCache

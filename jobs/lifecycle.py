@@ -22,10 +22,10 @@ from datasources.backends import Backends
 from datasources.sql import lifecycle_batches as batches
 from datasources.sql.engine import retry_on_conflict
 from datasources.sql.job_store import JobStore
+from domain.subscriptions.expiry import grant_expiry
 from records.catalog import Course
 from records.lifecycle_jobs import JobKind, JobState, LifecycleJob, ShardProgress
 from records.subscriptions import Subscription
-from resolvers.checkout.expiry import grant_expiry
 
 log = logging.getLogger("coursegate.lifecycle")
 

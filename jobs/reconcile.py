@@ -16,10 +16,10 @@ from datetime import datetime, timedelta
 from datasources.backends import Backends
 from datasources.payments.provider import PaymentProviderError
 from datasources.sql.engine import SqlEngine
+from domain.checkout.findings import events_from_payments
+from domain.checkout.order_state import SUCCESS_KINDS, OrderState, Outcome
+from domain.checkout.settlement import payment_matches_order, settle
 from records.orders import PaymentOrder
-from resolvers.checkout.findings import events_from_payments
-from resolvers.checkout.order_state import SUCCESS_KINDS, OrderState, Outcome
-from resolvers.checkout.settlement import payment_matches_order, settle
 
 log = logging.getLogger("coursegate.reconcile")
 

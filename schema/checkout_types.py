@@ -7,7 +7,7 @@ from typing import Annotated
 
 import strawberry
 
-from resolvers.checkout.settlement import Settlement
+from domain.checkout.settlement import Settlement
 from resolvers.checkout.start import StartedCheckout
 from schema.problems import (
     CourseIsFree,

@@ -3,7 +3,7 @@ leads a webhook (which names only the provider's order id) to that shard.
 
 The store decides nothing: `locked` hands the caller one shard transaction holding the order row
 lock, in which it records the event, moves the order and writes the subscription; the rules live
-in `resolvers/checkout/`.
+in `domain/checkout/`.
 """
 
 from __future__ import annotations

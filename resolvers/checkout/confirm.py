@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from resolvers.checkout.order_state import OrderEvent, OrderState
+from domain.checkout.order_state import OrderEvent, OrderState
+from domain.checkout.settlement import Settlement, settle
 from resolvers.checkout.problems import INVALID_SIGNATURE, PAYMENT_REFUNDED
 from resolvers.checkout.provider_ids import is_order_id, is_payment_id
-from resolvers.checkout.settlement import Settlement, settle
 from resolvers.context import RequestContext
 from resolvers.errors import UNAUTHENTICATED, Problem, invalid, not_found
 

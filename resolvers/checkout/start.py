@@ -6,6 +6,7 @@ import logging
 from dataclasses import dataclass
 
 from datasources.payments.provider import PaymentProviderRejected, PaymentProviderUnavailable
+from domain.checkout.receipts import receipt_for
 from records.orders import NewPaymentOrder, PaymentOrder
 from resolvers.checkout.problems import (
     COURSE_IS_FREE,
@@ -13,7 +14,6 @@ from resolvers.checkout.problems import (
     PROVIDER_UNAVAILABLE,
 )
 from resolvers.checkout.provider_ids import is_idempotency_key
-from resolvers.checkout.receipts import receipt_for
 from resolvers.context import RequestContext
 from resolvers.errors import UNAUTHENTICATED, Problem, invalid, not_found
 from resolvers.ids import id_or_problem

@@ -7,8 +7,8 @@ from collections.abc import Iterable
 
 from datasources.payments.sandbox import SandboxProvider
 from datasources.payments.webhooks import read_webhook
-from resolvers.checkout.findings import events_from_payments
-from resolvers.checkout.order_state import (
+from domain.checkout.findings import events_from_payments
+from domain.checkout.order_state import (
     OrderEvent,
     OrderSnapshot,
     OrderState,
@@ -16,7 +16,7 @@ from resolvers.checkout.order_state import (
     Transition,
     apply,
 )
-from resolvers.checkout.receipts import receipt_for
+from domain.checkout.receipts import receipt_for
 
 
 def _webhook_event(sandbox: SandboxProvider, name: str, payment_id: str) -> OrderEvent:

@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from resolvers.checkout.expiry import grant_expiry
-from resolvers.checkout.receipts import receipt_for
+from domain.checkout.receipts import receipt_for
+from domain.subscriptions.expiry import grant_expiry
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from datasources.payments.provider import ProviderPayment, ProviderPaymentStatus
-from resolvers.checkout.findings import events_from_payments
-from resolvers.checkout.order_state import EventSource
+from domain.checkout.findings import events_from_payments
+from domain.checkout.order_state import EventSource
 
 T0 = datetime(2026, 2, 1, tzinfo=UTC)
 

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 import pytest
 
-from resolvers.checkout.order_state import (
+from domain.checkout.order_state import (
     EventKind,
     EventSource,
     OrderEvent,

@@ -1,5 +1,5 @@
-"""`POST /webhooks/razorpay`: a verified delivery moves its order through the same settlement
-as the client's confirm call. The signature is checked on the raw bytes before any parsing."""
+"""A Razorpay webhook delivery: once verified, it moves its order through the same settlement as
+the client's confirm call. The signature is checked on the raw bytes before any parsing."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from datetime import datetime
 
 from datasources.backends import Backends
 from datasources.payments.webhooks import MalformedWebhook, WebhookEvent, read_webhook
+from domain.checkout.order_state import SUCCESS_KINDS, OrderEvent
+from domain.checkout.settlement import payment_matches_order, settle
 from records.orders import PaymentOrder
-from resolvers.checkout.order_state import SUCCESS_KINDS, OrderEvent
-from resolvers.checkout.settlement import payment_matches_order, settle
 
 log = logging.getLogger("coursegate.webhooks")
 

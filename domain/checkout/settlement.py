@@ -11,16 +11,16 @@ from datasources.backends import Backends
 from datasources.payments.provider import ProviderPayment
 from datasources.sql.engine import retry_on_conflict
 from datasources.sql.order_store import LockedOrder
-from records.orders import PaymentOrder
-from records.subscriptions import Subscription, SubscriptionStatus
-from resolvers.checkout.expiry import grant_expiry
-from resolvers.checkout.order_state import (
+from domain.checkout.order_state import (
     OrderEvent,
     OrderSnapshot,
     OrderState,
     Outcome,
     apply,
 )
+from domain.subscriptions.expiry import grant_expiry
+from records.orders import PaymentOrder
+from records.subscriptions import Subscription, SubscriptionStatus
 
 log = logging.getLogger("coursegate.checkout")
 

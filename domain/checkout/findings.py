@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from datasources.payments.provider import ProviderPayment, ProviderPaymentStatus
-from resolvers.checkout.order_state import EventKind, EventSource, OrderEvent
+from domain.checkout.order_state import EventKind, EventSource, OrderEvent
 
 
 def events_from_payments(payments: Iterable[ProviderPayment]) -> list[OrderEvent]:

@@ -1,0 +1,1 @@
+"""Subscription rules shared by checkout and the admin lifecycle jobs."""
