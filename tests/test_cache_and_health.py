@@ -10,7 +10,7 @@ import httpx
 
 from datasources.backends import Backends, open_backends
 from gateway import create_app
-from resolvers.response_cache import KEYSPACE as RESPONSE_KEYSPACE
+from http_api.response_caches.catalog import KEYSPACE as RESPONSE_KEYSPACE
 from settings import Settings
 from tests import servers
 from tests.conftest import graphql, token_for

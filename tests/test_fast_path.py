@@ -10,7 +10,7 @@ import pytest
 from prometheus_client import REGISTRY
 
 from datasources.backends import Backends
-from resolvers.response_cache import Kind, operation_kind
+from http_api.response_caches.catalog import Kind, operation_kind
 from tests.conftest import graphql, token_for
 from tests.factories import add_course, add_courses
 

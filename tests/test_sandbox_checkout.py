@@ -29,7 +29,10 @@ async def test_checkout_page_only_in_embedded_mode_and_a_purchase_through_it(
         ).status_code == 404
         return
     assert page.status_code == 200
-    assert "startCheckout" in page.text and "confirmPayment" in page.text
+    assert '<script src="/checkout/checkout.js">' in page.text
+    script = await client.get("/checkout/checkout.js")
+    assert script.status_code == 200
+    assert "startCheckout" in script.text and "confirmPayment" in script.text
 
     backends.payments = SandboxProvider(SandboxSettings(key_secret="k", webhook_secret="w"))
     course = await add_course(backends, price_paise=49_900)

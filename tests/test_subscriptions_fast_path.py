@@ -18,10 +18,17 @@ from prometheus_client import REGISTRY
 from datasources.backends import Backends, open_backends
 from datasources.cache.redis_cache import RedisCache
 from gateway import create_app
+from http_api.bearer_tokens import VerifiedTokens
+from http_api.graphql_request import GraphQLRequest
+from http_api.response_caches.chain import Answer
+from http_api.response_caches.generation import CatalogGeneration
+from http_api.response_caches.my_subscriptions import (
+    MySubscriptionsResponseCache,
+    UserMiss,
+    unchanged_until,
+)
 from records.subscriptions import NewSubscription, Subscription, SubscriptionStatus
 from resolvers.auth import AuthenticationFailed, Principal, issue_token
-from resolvers.user_response_cache import UserResponseCache, unchanged_until
-from resolvers.verified_tokens import VerifiedTokens
 from settings import Settings
 from tests import servers
 from tests.conftest import JWT_SECRET, token_for
@@ -157,39 +164,50 @@ def test_rows_whose_fields_never_change_have_no_bound() -> None:
     assert unchanged_until(rows, now) is None
 
 
+def _user_cache(backends: Backends) -> MySubscriptionsResponseCache:
+    return MySubscriptionsResponseCache(
+        lambda: backends.subscriptions, CatalogGeneration(backends.catalog.generation)
+    )
+
+
+def _request(body: bytes, user: int, now: datetime) -> GraphQLRequest:
+    return GraphQLRequest(body, f"Bearer {token_for(user)}", now, VerifiedTokens(JWT_SECRET))
+
+
 async def test_an_answer_is_not_served_past_the_next_change_of_a_derived_field(
     backends: Backends,
 ) -> None:
     await _subscribe(backends, 25, 2)  # the soonest change: the first row's daysLeft
     await backends.subscriptions.list_for_user(25, None, 50)  # fills the entry
-    cache = UserResponseCache(lambda: backends.subscriptions, backends.catalog.generation)
-    principal, now = Principal(25), datetime.now(UTC)
-    ticket = await cache.lookup(BODY, MINE, None, principal, now)
-    assert ticket.response is None
-    cache.store(ticket, MINE, True, b"answer", now)
-    bound = unchanged_until(ticket.entry_rows, now)
+    cache = _user_cache(backends)
+    now = datetime.now(UTC)
+    miss = await cache.lookup(_request(BODY, 25, now))
+    assert isinstance(miss, UserMiss)
+    miss.store(_request(BODY, 25, now), Answer(b"answer", data_only=True))
+    bound = unchanged_until(miss.entry_rows, now)
     assert bound is not None
-    before = await cache.lookup(BODY, MINE, None, principal, bound - timedelta(microseconds=1))
-    assert before.response == b"answer"
-    past = await cache.lookup(BODY, MINE, None, principal, bound + timedelta(microseconds=1))
-    assert past.response is None
-    other_user = await cache.lookup(BODY, MINE, None, Principal(26), now)
-    assert other_user.response is None
+    before = await cache.lookup(_request(BODY, 25, bound - timedelta(microseconds=1)))
+    assert before == b"answer"
+    past = await cache.lookup(_request(BODY, 25, bound + timedelta(microseconds=1)))
+    assert not isinstance(past, bytes)
+    other_user = await cache.lookup(_request(BODY, 26, now))
+    assert not isinstance(other_user, bytes)
 
 
 async def test_mutations_and_other_documents_are_never_stored(backends: Backends) -> None:
     await _subscribe(backends, 27, 1)
     await backends.subscriptions.list_for_user(27, None, 50)
-    cache = UserResponseCache(lambda: backends.subscriptions, backends.catalog.generation)
+    cache = _user_cache(backends)
     now = datetime.now(UTC)
     for query in (
         "mutation M { enroll(courseId: 1) { __typename } }",
         "query Q { me { subscriptions { edges { cursor } } } courses { edges { cursor } } }",
     ):
-        body = orjson.dumps({"query": query})
-        ticket = await cache.lookup(body, query, None, Principal(27), now)
-        cache.store(ticket, query, True, b"answer", now)
-        assert (await cache.lookup(body, query, None, Principal(27), now)).response is None
+        request = _request(orjson.dumps({"query": query}), 27, now)
+        found = await cache.lookup(request)
+        if found is not None and not isinstance(found, bytes):
+            found.store(request, Answer(b"answer", data_only=True))
+        assert not isinstance(await cache.lookup(request), bytes)
 
 
 def test_a_remembered_token_is_verified_again_once_it_expires(
@@ -204,7 +222,7 @@ def test_a_remembered_token_is_verified_again_once_it_expires(
         verified.append(authorization)
         raise AuthenticationFailed("the token has expired")
 
-    monkeypatch.setattr("resolvers.verified_tokens.principal_from_header", expired_by_now)
+    monkeypatch.setattr("http_api.bearer_tokens.principal_from_header", expired_by_now)
     assert tokens.principal(header, time.time()) == Principal(31)
     assert verified == []
     with pytest.raises(AuthenticationFailed):

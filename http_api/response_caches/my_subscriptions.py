@@ -6,8 +6,7 @@ it was computed from:
   all the user's rows). A hit needs the entry to hold exactly the same bytes now, read on
   every request, so a change by any worker (the write drops the entry, a reload stores new
   bytes) is seen by the next request;
-- the catalog generation (course fields), re-read at most every GENERATION_RECHECK_SECONDS
-  and at once after a mutation in this process, as in the anonymous response cache;
+- the catalog generation (course fields), as the anonymous response cache sees it;
 - the instant the time-derived fields (state, isActive, daysLeft, the status filter) change
   next: a hit needs `now` to be before it.
 One user's entry can only be found under that user's id, taken from the verified token.
@@ -17,9 +16,8 @@ userId, __typename }` are stored, and only answers without errors or extensions.
 
 from __future__ import annotations
 
-import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -27,26 +25,16 @@ from graphql import FieldNode
 
 from datasources.cache.cached_subscriptions import CachedSubscriptions
 from datasources.cache.metrics import record_lookups
+from http_api.graphql_request import GraphQLRequest
+from http_api.response_caches.chain import Answer
+from http_api.response_caches.documents import sole_query
+from http_api.response_caches.generation import CatalogGeneration
 from records.subscriptions import Subscription
-from resolvers.auth import Principal
-from resolvers.documents import has_mutation, sole_query
 
 ME_FIELDS = frozenset({"subscriptions", "userId", "__typename"})
 MAX_BODY_BYTES = 4096
 MAX_ENTRIES = 20_000
-GENERATION_RECHECK_SECONDS = 0.25
 KEYSPACE = "user_response"
-
-
-@dataclass(frozen=True, slots=True)
-class UserTicket:
-    """What a lookup found: the cached bytes, or what storing the answer needs."""
-
-    response: bytes | None
-    key: tuple[int, bytes] | None = None
-    entry_raw: bytes | None = None
-    entry_rows: tuple[Subscription, ...] = ()
-    generation: int = -1
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +45,18 @@ class _Stored:
     response: bytes
 
 
-_UNCACHEABLE = UserTicket(None)
+@dataclass(frozen=True, slots=True)
+class UserMiss:
+    """What storing the answer needs: the key and what the answer is computed from."""
+
+    cache: MySubscriptionsResponseCache
+    key: tuple[int, bytes]
+    entry_raw: bytes
+    entry_rows: tuple[Subscription, ...]
+    generation: int
+
+    def store(self, request: GraphQLRequest, answer: Answer) -> None:
+        self.cache.keep(self, request, answer)
 
 
 def is_my_subscriptions_query(query: str, operation_name: str | None) -> bool:
@@ -93,74 +92,46 @@ def unchanged_until(rows: Iterable[Subscription], now: datetime) -> datetime | N
     return bound
 
 
-class UserResponseCache:
+class MySubscriptionsResponseCache:
     def __init__(
-        self,
-        subscriptions: Callable[[], CachedSubscriptions],
-        read_generation: Callable[[], Awaitable[int]],
+        self, subscriptions: Callable[[], CachedSubscriptions], generation: CatalogGeneration
     ) -> None:
         self._subscriptions = subscriptions
-        self._read_generation = read_generation
+        self._generation = generation
         self._entries: OrderedDict[tuple[int, bytes], _Stored] = OrderedDict()
-        self._generation = 0
-        self._recheck_at = 0.0
 
-    async def lookup(
-        self,
-        raw_body: bytes,
-        query: str,
-        operation_name: str | None,
-        principal: Principal | None,
-        now: datetime,
-    ) -> UserTicket:
-        """`raw_body` is the key; `query` and `operation_name` are what it holds."""
-        if principal is None or len(raw_body) > MAX_BODY_BYTES:
-            return _UNCACHEABLE
-        if not is_my_subscriptions_query(query, operation_name):
-            return _UNCACHEABLE
+    async def lookup(self, request: GraphQLRequest) -> bytes | UserMiss | None:
+        """May raise BadRequestBody or AuthenticationFailed for a signed-in request."""
+        if request.authorization is None or len(request.raw_body) > MAX_BODY_BYTES:
+            return None
+        if not is_my_subscriptions_query(request.query, request.operation_name):
+            return None
+        principal = request.principal
+        if principal is None:
+            return None
         entry = await self._subscriptions().complete_entry(principal.user_id)
         if entry is None:
-            return _UNCACHEABLE
-        generation = await self._current_generation()
-        key = (principal.user_id, raw_body)
+            return None
+        generation = await self._generation.current()
+        key = (principal.user_id, request.raw_body)
         stored = self._entries.get(key)
         if (
             stored is not None
             and stored.entry_raw == entry.raw
             and stored.generation == generation
-            and (stored.fresh_until is None or now < stored.fresh_until)
+            and (stored.fresh_until is None or request.now < stored.fresh_until)
         ):
             record_lookups(KEYSPACE, 1, 0)
-            return UserTicket(stored.response)
+            return stored.response
         record_lookups(KEYSPACE, 0, 1)
-        return UserTicket(None, key, entry.raw, tuple(entry.rows), generation)
+        return UserMiss(self, key, entry.raw, tuple(entry.rows), generation)
 
-    def store(
-        self,
-        ticket: UserTicket,
-        query: str,
-        data_only: bool,
-        response: bytes,
-        now: datetime,
-    ) -> None:
-        """Keeps the answer to a my-subscriptions query that had neither errors nor
-        extensions, computed at `now`; a mutation makes the next lookup re-read the
-        catalog generation."""
-        if has_mutation(query):
-            self._recheck_at = 0.0
-        if ticket.key is None or ticket.entry_raw is None or not data_only:
+    def keep(self, miss: UserMiss, request: GraphQLRequest, answer: Answer) -> None:
+        """Keeps an answer without errors or extensions, computed at `request.now`."""
+        if not answer.data_only:
             return
-        fresh_until = unchanged_until(ticket.entry_rows, now)
-        self._entries[ticket.key] = _Stored(
-            ticket.entry_raw, ticket.generation, fresh_until, response
-        )
-        self._entries.move_to_end(ticket.key)
+        fresh_until = unchanged_until(miss.entry_rows, request.now)
+        self._entries[miss.key] = _Stored(miss.entry_raw, miss.generation, fresh_until, answer.body)
+        self._entries.move_to_end(miss.key)
         while len(self._entries) > MAX_ENTRIES:
             self._entries.popitem(last=False)
-
-    async def _current_generation(self) -> int:
-        now = time.monotonic()
-        if now >= self._recheck_at:
-            self._generation = await self._read_generation()
-            self._recheck_at = now + GENERATION_RECHECK_SECONDS
-        return self._generation

@@ -1,0 +1,92 @@
+"""`/graphql`: GraphiQL on GET; on POST the request pipeline.
+
+body limit -> response caches -> body parsing -> bearer token -> execution -> caches keep it.
+Every refusal before execution is a GraphQL-shaped error body with its HTTP status.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from strawberry import Schema
+from strawberry.http.ides import get_graphql_ide_html
+
+from datasources.backends import Backends
+from http_api.bearer_tokens import VerifiedTokens
+from http_api.errors import JSON_MEDIA_TYPE, error_response
+from http_api.graphql_request import BadRequestBody, GraphQLRequest
+from http_api.response_caches.chain import Answer, ResponseCacheChain
+from loaders import Loaders
+from resolvers.auth import AuthenticationFailed
+from resolvers.context import RequestContext
+
+MAX_BODY_BYTES = 64 * 1024
+
+
+class GraphQLEndpoint:
+    def __init__(
+        self,
+        schema: Schema,
+        backends: Callable[[], Backends],
+        tokens: VerifiedTokens,
+        caches: ResponseCacheChain,
+    ) -> None:
+        self._schema = schema
+        self._backends = backends
+        self._tokens = tokens
+        self._caches = caches
+        self._graphiql_html = get_graphql_ide_html()
+
+    async def get(self, request: Request) -> Response:
+        return HTMLResponse(self._graphiql_html)
+
+    async def post(self, request: Request) -> Response:
+        request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
+        raw = await request.body()
+        if len(raw) > MAX_BODY_BYTES:
+            return error_response(413, "the request body is too large", "BAD_REQUEST", request_id)
+        graphql_request = GraphQLRequest(
+            raw, request.headers.get("authorization"), datetime.now(UTC), self._tokens
+        )
+        try:
+            cached = await self._caches.lookup(graphql_request)
+            if isinstance(cached, bytes):
+                return _json(cached, request_id)
+            query = graphql_request.query
+            principal = graphql_request.principal
+        except BadRequestBody as error:
+            return error_response(400, str(error), "BAD_REQUEST", request_id)
+        except AuthenticationFailed as error:
+            return error_response(401, str(error), "UNAUTHENTICATED", request_id)
+        backends = self._backends()
+        context = RequestContext(
+            backends=backends,
+            loaders=Loaders.for_request(backends.catalog),
+            principal=principal,
+            request_id=request_id,
+            now=graphql_request.now,
+        )
+        result = await self._schema.execute(
+            query,
+            variable_values=graphql_request.variables,
+            context_value=context,
+            operation_name=graphql_request.operation_name,
+        )
+        payload: dict[str, Any] = {"data": result.data}
+        if result.errors:
+            payload["errors"] = [error.formatted for error in result.errors]
+        if context.extensions:
+            payload["extensions"] = context.extensions
+        body = orjson.dumps(payload)
+        self._caches.store(cached, graphql_request, Answer(body, data_only=len(payload) == 1))
+        return _json(body, request_id)
+
+
+def _json(body: bytes, request_id: str) -> Response:
+    return Response(body, media_type=JSON_MEDIA_TYPE, headers={"x-request-id": request_id})

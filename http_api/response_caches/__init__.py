@@ -1,0 +1,32 @@
+"""Whole-response caches in front of GraphQL execution, asked in turn as one chain.
+
+- `catalog`: anonymous queries of public catalog fields
+- `search`: anonymous search and autocomplete queries
+- `my_subscriptions`: a signed-in user's `me { subscriptions }` queries
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from datasources.backends import Backends
+from http_api.response_caches.catalog import CatalogResponseCache
+from http_api.response_caches.chain import ResponseCacheChain
+from http_api.response_caches.generation import CatalogGeneration
+from http_api.response_caches.my_subscriptions import MySubscriptionsResponseCache
+from http_api.response_caches.search import SearchResponseCache
+
+
+def response_cache_chain(enabled: bool, backends: Callable[[], Backends]) -> ResponseCacheChain:
+    """Every cache in the order a request asks them; none with the cache off."""
+    if not enabled:
+        return ResponseCacheChain((), None)
+    generation = CatalogGeneration(lambda: backends().catalog.generation())
+    return ResponseCacheChain(
+        (
+            CatalogResponseCache(generation),
+            SearchResponseCache(generation, lambda: backends().search.index_version()),
+            MySubscriptionsResponseCache(lambda: backends().subscriptions, generation),
+        ),
+        generation,
+    )
