@@ -5,9 +5,12 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
     COURSEGATE_HOST=0.0.0.0 COURSEGATE_PORT=8000 COURSEGATE_DATA_DIR=/var/lib/coursegate
 WORKDIR /app
 COPY pyproject.toml README.md ./
-COPY gateway.py cli.py settings.py checkout_page.py ./
+COPY gateway.py cli.py settings.py ./
+COPY http_api ./http_api
 COPY schema ./schema
 COPY resolvers ./resolvers
+COPY domain ./domain
+COPY records ./records
 COPY loaders ./loaders
 COPY datasources ./datasources
 COPY jobs ./jobs

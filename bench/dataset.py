@@ -33,7 +33,7 @@ async def load(settings: Settings, users: int, per_user: int) -> LoadedData:
     try:
         await backends.migrate()
         report = await seed_synthetic(backends, COURSES, users, per_user, FIRST_USER_ID)
-        active = await backends.catalog_store.list_courses(
+        active = await backends.uncached_catalog.list_courses(
             CourseFilter(active_only=True), None, COURSES
         )
     finally:

@@ -25,6 +25,7 @@ from datasources.search.unavailable import UnavailableSearchEngine
 from datasources.sharding import BucketMap
 from datasources.sql.catalog_store import SqlCatalogStore
 from datasources.sql.engine import SqlEngine
+from datasources.sql.job_store import JobStore
 from datasources.sql.migrations import Role, migrate
 from datasources.sql.mysql_engine import MysqlEngine
 from datasources.sql.order_store import OrderStore
@@ -46,17 +47,23 @@ class Backends:
     ids: IdGenerator = field(default_factory=IdGenerator)
     payments: PaymentProvider = field(default_factory=SandboxProvider)
     search: SearchEngine = field(default_factory=UnavailableSearchEngine)
+    orders: OrderStore = field(init=False)
+    jobs: JobStore = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.orders = OrderStore(self.catalog_engine, self.uncached_subscriptions, self.ids)
+        self.jobs = JobStore(self.catalog_engine, self.ids)
 
     @property
-    def catalog_store(self) -> SqlCatalogStore:
+    def uncached_catalog(self) -> SqlCatalogStore:
+        """The catalog database itself: bulk and background work, and reads that must not be
+        cached. Requests read `catalog`."""
         return self.catalog.store
 
     @property
-    def orders(self) -> OrderStore:
-        return OrderStore(self.catalog_engine, self.subscription_store, self.ids)
-
-    @property
-    def subscription_store(self) -> ShardedSubscriptionStore:
+    def uncached_subscriptions(self) -> ShardedSubscriptionStore:
+        """The shards themselves: bulk and background work, and reads the cache does not hold.
+        Requests read `subscriptions`."""
         return self.subscriptions.store
 
     async def migrate(self) -> dict[str, list[int]]:

@@ -66,7 +66,7 @@ class SearchIndexer:
         while True:
             token = uuid.uuid4().hex
             now = datetime.now(UTC)
-            store = self._backends.catalog_store
+            store = self._backends.uncached_catalog
             course_ids = await store.claim_outbox(token, now, now + CLAIM_LEASE, self._batch_size)
             if not course_ids:
                 return handled
@@ -107,7 +107,7 @@ class SearchIndexer:
                 await asyncio.wait_for(stop.wait(), pause)
 
     async def _index_current(self, course_ids: Sequence[int]) -> None:
-        store = self._backends.catalog_store
+        store = self._backends.uncached_catalog
         read = await store.get_courses(course_ids)
         active = [course for course in read.values() if course.is_active]
         gone = [
@@ -126,17 +126,17 @@ class SearchIndexer:
         write landed; queue it again so the newest row wins."""
         if not read:
             return
-        current = await self._backends.catalog_store.get_courses(list(read))
+        current = await self._backends.uncached_catalog.get_courses(list(read))
         changed = [
             course_id
             for course_id, course in read.items()
             if course_id not in current or current[course_id].updated_at != course.updated_at
         ]
         if changed:
-            await self._backends.catalog_store.enqueue_for_indexing(changed, datetime.now(UTC))
+            await self._backends.uncached_catalog.enqueue_for_indexing(changed, datetime.now(UTC))
 
     async def _active_documents(self) -> AsyncIterator[list[SearchDocument]]:
-        store = self._backends.catalog_store
+        store = self._backends.uncached_catalog
         after_id: int | None = None
         while True:
             courses = await store.list_courses(CourseFilter(), after_id, self._batch_size)

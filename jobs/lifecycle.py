@@ -21,7 +21,6 @@ from datetime import UTC, datetime, timedelta
 from datasources.backends import Backends
 from datasources.sql import lifecycle_batches as batches
 from datasources.sql.engine import retry_on_conflict
-from datasources.sql.job_store import JobStore
 from domain.subscriptions.expiry import grant_expiry
 from records.catalog import Course
 from records.lifecycle_jobs import JobKind, JobState, LifecycleJob, ShardProgress
@@ -74,7 +73,7 @@ class LifecycleRunner:
         stop: asyncio.Event | None = None,
     ) -> None:
         self.backends = backends
-        self.jobs = JobStore(backends.catalog_engine, backends.ids)
+        self.jobs = backends.jobs
         self.batch_size = batch_size
         self.lease = lease
         self.clock = clock
@@ -142,7 +141,7 @@ class _JobRun:
         self._course_id = int(job.params["course_id"])
         self._grantees: dict[int, list[int]] = defaultdict(list)
         for user_id in job.params.get("user_ids", []):
-            shard = self._backends.subscription_store.bucket_map.shard_for(int(user_id))
+            shard = self._backends.uncached_subscriptions.bucket_map.shard_for(int(user_id))
             self._grantees[shard].append(int(user_id))
 
     def _shards_in_scope(self) -> list[int]:

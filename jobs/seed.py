@@ -37,7 +37,7 @@ async def _all_course_validity(backends: Backends) -> dict[int, int | None]:
     validity: dict[int, int | None] = {}
     after: int | None = None
     while True:
-        page = await backends.catalog_store.list_courses(
+        page = await backends.uncached_catalog.list_courses(
             CourseFilter(active_only=False), after, COURSE_BATCH
         )
         validity.update({c.id: c.validity_days for c in page})
@@ -50,16 +50,16 @@ async def seed_demo(backends: Backends, now: datetime | None = None) -> SeedRepo
     """The demo catalog and demo users; does nothing if the catalog has courses."""
     started = time.perf_counter()
     now = now or datetime.now(UTC)
-    if await backends.catalog_store.count_courses():
+    if await backends.uncached_catalog.count_courses():
         return SeedReport(0, 0, 0.0)
     drafts = demo_courses()
-    await backends.catalog_store.bulk_insert_courses(drafts, now - timedelta(days=800))
+    await backends.uncached_catalog.bulk_insert_courses(drafts, now - timedelta(days=800))
     validity = await _all_course_validity(backends)
     enrolments = [
         NewSubscription(e.user_id, e.course_id, e.enrolled_at, e.expires_at, DEMO_SOURCE)
         for e in demo_subscriptions(sorted(validity), validity, now)
     ]
-    count = await backends.subscription_store.bulk_insert(enrolments)
+    count = await backends.uncached_subscriptions.bulk_insert(enrolments)
     return SeedReport(len(drafts), count, time.perf_counter() - started)
 
 
@@ -73,12 +73,12 @@ async def seed_synthetic(
     """`courses` synthetic courses (if the catalog has fewer), then users
     first_user_id.. with `subscriptions_per_user` distinct courses each."""
     started = time.perf_counter()
-    existing = await backends.catalog_store.count_courses()
+    existing = await backends.uncached_catalog.count_courses()
     now = datetime.now(UTC)
     if existing < courses:
         drafts = synthetic_courses(courses - existing, seed=existing + 7)
         for start in range(0, len(drafts), COURSE_BATCH):
-            await backends.catalog_store.bulk_insert_courses(
+            await backends.uncached_catalog.bulk_insert_courses(
                 drafts[start : start + COURSE_BATCH], now - timedelta(days=800)
             )
     validity = await _all_course_validity(backends)
@@ -86,7 +86,7 @@ async def seed_synthetic(
     if subscriptions_per_user > len(course_ids):
         raise ValueError("more subscriptions per user than there are courses")
     written = await _insert_concurrently(
-        backends.subscription_store,
+        backends.uncached_subscriptions,
         _synthetic_enrolments(
             course_ids, validity, users, subscriptions_per_user, first_user_id, now
         ),

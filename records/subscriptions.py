@@ -55,3 +55,11 @@ class NewSubscription:
     enrolled_at: datetime
     expires_at: datetime | None
     source: str
+
+
+@dataclass(frozen=True, slots=True)
+class ExpiryKey:
+    """Keyset position in a list of expiring subscriptions: soonest expiry first, then id."""
+
+    expires_at: datetime
+    id: int

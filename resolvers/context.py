@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from datasources.backends import Backends
 from loaders import Loaders
 from resolvers.auth import Principal
-from resolvers.errors import UnauthenticatedError
+from resolvers.errors import FORBIDDEN, UNAUTHENTICATED, Problem, UnauthenticatedError
 
 
 @dataclass
@@ -26,3 +26,9 @@ class RequestContext:
         if self.principal is None:
             raise UnauthenticatedError()
         return self.principal
+
+    def admin_problem(self) -> Problem | None:
+        """Why this request may not run an admin mutation; None when it may."""
+        if self.principal is None:
+            return UNAUTHENTICATED
+        return None if self.principal.is_admin else FORBIDDEN

@@ -9,14 +9,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
-from datasources.sql.expiring_subscriptions import ExpiryKey, list_expiring
-from datasources.sql.job_store import JobStore
 from records.catalog import Course
 from records.lifecycle_jobs import JobKind, LifecycleJob
-from records.subscriptions import Subscription
+from records.subscriptions import ExpiryKey, Subscription
+from resolvers.catalog.validation import check_course_fields
 from resolvers.context import RequestContext
-from resolvers.course_validation import check_course_fields
-from resolvers.errors import FORBIDDEN, UNAUTHENTICATED, ClientError, Problem, invalid, not_found
+from resolvers.errors import ClientError, Problem, invalid, not_found
 from resolvers.ids import id_or_problem, parse_id, require_id
 from resolvers.pagination import Page, check_first, decode_cursor, encode_cursor, page_of
 
@@ -48,8 +46,7 @@ async def expiring_subscriptions(
         )
     check_first(first)
     key = _expiry_key(after) if after else None
-    rows = await list_expiring(
-        ctx.backends.subscription_store,
+    rows = await ctx.backends.uncached_subscriptions.list_expiring(
         user.user_id,
         ctx.now,
         ctx.now + timedelta(days=within_days),
@@ -59,21 +56,11 @@ async def expiring_subscriptions(
     return page_of(rows, first, _expiry_cursor)
 
 
-def _jobs(ctx: RequestContext) -> JobStore:
-    return JobStore(ctx.backends.catalog_engine, ctx.backends.ids)
-
-
-def _admin_problem(ctx: RequestContext) -> Problem | None:
-    if ctx.principal is None:
-        return UNAUTHENTICATED
-    return None if ctx.principal.is_admin else FORBIDDEN
-
-
 async def _course(ctx: RequestContext, raw_course_id: str) -> Course | Problem:
     course_id = id_or_problem(raw_course_id, "courseId")
     if isinstance(course_id, Problem):
         return course_id
-    course = (await ctx.backends.catalog.get_courses([course_id])).get(course_id)
+    course = await ctx.loaders.course.load(course_id)
     return not_found("course") if course is None else course
 
 
@@ -83,7 +70,7 @@ async def change_course_validity(
     """Sets the course's validity, then queues the recompute of every subscription's expiry
     (enrolled_at + validity). The course changes first: if the job could not be queued, the
     admin's retry queues it, and the job always recomputes from the course's current value."""
-    problem = _admin_problem(ctx) or check_course_fields({"validity_days": validity_days})
+    problem = ctx.admin_problem() or check_course_fields({"validity_days": validity_days})
     if problem is not None:
         return problem
     course = await _course(ctx, raw_course_id)
@@ -91,13 +78,13 @@ async def change_course_validity(
         return course
     await ctx.backends.catalog.update_course(course.id, {"validity_days": validity_days}, ctx.now)
     params = {"course_id": course.id, "validity_days": validity_days}
-    return await _jobs(ctx).create(JobKind.CHANGE_COURSE_VALIDITY, params, ctx.now)
+    return await ctx.backends.jobs.create(JobKind.CHANGE_COURSE_VALIDITY, params, ctx.now)
 
 
 async def extend_subscriptions(
     ctx: RequestContext, raw_course_id: str, days: int
 ) -> LifecycleJob | Problem:
-    problem = _admin_problem(ctx)
+    problem = ctx.admin_problem()
     if problem is None and not 1 <= days <= MAX_EXTENSION_DAYS:
         problem = invalid("days", f"days: 1 to {MAX_EXTENSION_DAYS}")
     if problem is not None:
@@ -106,7 +93,7 @@ async def extend_subscriptions(
     if isinstance(course, Problem):
         return course
     params = {"course_id": course.id, "days": days}
-    return await _jobs(ctx).create(JobKind.EXTEND_SUBSCRIPTIONS, params, ctx.now)
+    return await ctx.backends.jobs.create(JobKind.EXTEND_SUBSCRIPTIONS, params, ctx.now)
 
 
 def _grantees(raw_user_ids: Sequence[str]) -> list[int] | Problem:
@@ -121,7 +108,7 @@ def _grantees(raw_user_ids: Sequence[str]) -> list[int] | Problem:
 async def grant_course(
     ctx: RequestContext, raw_course_id: str, raw_user_ids: Sequence[str]
 ) -> LifecycleJob | Problem:
-    problem = _admin_problem(ctx)
+    problem = ctx.admin_problem()
     if problem is not None:
         return problem
     user_ids = _grantees(raw_user_ids)
@@ -131,7 +118,7 @@ async def grant_course(
     if isinstance(course, Problem):
         return course
     params = {"course_id": course.id, "user_ids": user_ids}
-    return await _jobs(ctx).create(JobKind.GRANT_COURSE, params, ctx.now)
+    return await ctx.backends.jobs.create(JobKind.GRANT_COURSE, params, ctx.now)
 
 
 async def job(ctx: RequestContext, raw_job_id: str) -> LifecycleJob | None:
@@ -139,4 +126,4 @@ async def job(ctx: RequestContext, raw_job_id: str) -> LifecycleJob | None:
     principal = ctx.require_user()
     if not principal.is_admin:
         raise ClientError("this needs the admin role", "FORBIDDEN")
-    return await _jobs(ctx).get(require_id(raw_job_id, "id"))
+    return await ctx.backends.jobs.get(require_id(raw_job_id, "id"))

@@ -96,7 +96,7 @@ async def autocomplete(ctx: RequestContext, prefix: str, first: int) -> list[Fou
         suggestions = await ctx.backends.search.autocomplete(text, first)
     except SearchUnavailable as error:
         _mark_degraded(ctx, error, [])
-        courses, _ = await ctx.backends.catalog_store.search_active_by_title(
+        courses, _ = await ctx.backends.uncached_catalog.search_active_by_title(
             text.split(), SearchFilters(), SearchSort.RELEVANCE, 0, first
         )
         return [FoundSuggestion(course, 0.0) for course in courses]
@@ -163,7 +163,7 @@ async def _with_courses(
 
 
 async def _search_database(ctx: RequestContext, request: SearchRequest) -> SearchPage:
-    courses, total = await ctx.backends.catalog_store.search_active_by_title(
+    courses, total = await ctx.backends.uncached_catalog.search_active_by_title(
         request.query.split(), request.filters, request.sort, request.offset, request.limit
     )
     found = [

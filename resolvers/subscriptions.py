@@ -59,6 +59,11 @@ async def my_subscriptions(
     return Page(shown, [_cursor(s) for s in shown], len(wanted) > first)
 
 
+async def course_of(ctx: RequestContext, course_id: int) -> Course | None:
+    """A subscription's course, batched with every other course read of the request."""
+    return await ctx.loaders.course.load(course_id)
+
+
 def _matches(subscription: Subscription, status: StatusFilter, ctx: RequestContext) -> bool:
     if status is StatusFilter.ALL:
         return True

@@ -1,4 +1,9 @@
-"""The GraphQL schema: types, inputs and the Query/Mutation roots. No I/O here."""
+"""The GraphQL schema, one package per domain (types, inputs, its Query and Mutation fields),
+composed into the roots in `roots.py`.
+
+No I/O of its own: a type is built from records, and every field that needs data calls a use
+case in `resolvers/` (which reaches loaders and datasources), never a loader or store itself.
+"""
 
 from __future__ import annotations
 
@@ -16,8 +21,7 @@ from strawberry.extensions import (
     ValidationCache,
 )
 
-from schema.mutation import Mutation
-from schema.query import Query
+from schema.roots import Mutation, Query
 
 log = logging.getLogger("coursegate.errors")
 

@@ -20,7 +20,7 @@ from tests.factories import add_course
 async def test_concurrent_misses_for_one_course_do_one_load(backends: Backends) -> None:
     course = await add_course(backends)
     await backends.catalog.invalidate([course.id])
-    store = backends.catalog_store
+    store = backends.uncached_catalog
     loads: list[list[int]] = []
     original = store.get_courses
     started, release = asyncio.Event(), asyncio.Event()

@@ -96,14 +96,14 @@ async def _deliver(
 
 
 async def _subscription_rows(backends: Backends, user_id: int) -> list[tuple[Any, ...]]:
-    engine = backends.subscription_store.shard_for(user_id)
+    engine = backends.uncached_subscriptions.shard_for(user_id)
     return await engine.fetch_all(
         "SELECT typing_course_id, status FROM user_typing_courses WHERE user_id = ?", (user_id,)
     )
 
 
 async def _event_count(backends: Backends, user_id: int) -> int:
-    engine = backends.subscription_store.shard_for(user_id)
+    engine = backends.uncached_subscriptions.shard_for(user_id)
     row = await engine.fetch_one(
         "SELECT COUNT(*) FROM payment_events WHERE user_id = ?", (user_id,)
     )
@@ -201,7 +201,7 @@ async def test_concurrent_confirms_and_webhooks_grant_exactly_once(
             enrolment = NewSubscription(
                 user_id, course.id, datetime.now(UTC), existing_expiry, "order:earlier"
             )
-            await backends.subscription_store.bulk_insert([enrolment])
+            await backends.uncached_subscriptions.bulk_insert([enrolment])
         paid = await _paid_order(client, sandbox, user_id, course, f"round-{round_number}")
         captured = sandbox.webhook_delivery("payment.captured", paid.payment_id)
         order_paid = sandbox.webhook_delivery("order.paid", paid.payment_id)
@@ -222,7 +222,7 @@ async def test_concurrent_confirms_and_webhooks_grant_exactly_once(
         assert all(r.status_code == 200 for r in responses), [r.text for r in responses]
         confirms = [r for r in results if isinstance(r, dict)]
         assert all(c["__typename"] == "ConfirmPaymentSuccess" for c in confirms), confirms
-        subscription = await backends.subscription_store.get(user_id, course.id)
+        subscription = await backends.uncached_subscriptions.get(user_id, course.id)
         assert subscription is not None and subscription.expires_at is not None
         assert await _subscription_rows(backends, user_id) == [(course.id, "active")]
         validity = timedelta(days=VALIDITY_DAYS)
@@ -348,7 +348,7 @@ async def test_a_refund_ends_access_and_a_later_confirm_grants_nothing(
 
     assert refunded.json() == {"status": "processed"}
     assert late_confirm["__typename"] == "PaymentFailed"
-    subscription = await backends.subscription_store.get(18, course.id)
+    subscription = await backends.uncached_subscriptions.get(18, course.id)
     assert subscription is not None
     assert subscription.status is SubscriptionStatus.REFUNDED
     assert not subscription.is_active_at(datetime.now(UTC))
@@ -363,7 +363,7 @@ async def test_a_webhook_first_then_the_confirm_grants_once(
     paid = await _paid_order(client, sandbox, 19, course, "k")
 
     await _deliver(client, *sandbox.webhook_delivery("order.paid", paid.payment_id))
-    after_webhook = await backends.subscription_store.get(19, course.id)
+    after_webhook = await backends.uncached_subscriptions.get(19, course.id)
     confirmed = await _confirm(client, 19, paid.order_id, paid.payment_id, paid.signature)
 
     assert after_webhook is not None and after_webhook.expires_at is not None
@@ -387,7 +387,7 @@ async def test_the_reconciler_settles_orders_whose_news_never_came(
 
     assert (report.orders_checked, report.granted, report.revoked_or_refunded) == (3, 1, 1)
     assert (again.orders_checked, again.granted) == (1, 0)  # only the abandoned order is open
-    subscription = await backends.subscription_store.get(20, course.id)
+    subscription = await backends.uncached_subscriptions.get(20, course.id)
     assert subscription is not None
     assert subscription.expires_at == later + timedelta(days=VALIDITY_DAYS)
     assert await _subscription_rows(backends, 21) == []
@@ -414,7 +414,7 @@ async def test_concurrent_starts_with_one_key_share_one_order(
 
     assert {r["__typename"] for r in results} == {"StartCheckoutSuccess"}
     assert len({r["order"]["orderId"] for r in results}) == 1
-    engine = backends.subscription_store.shard_for(23)
+    engine = backends.uncached_subscriptions.shard_for(23)
     row = await engine.fetch_one("SELECT COUNT(*) FROM payment_orders WHERE user_id = ?", (23,))
     assert row is not None and int(row[0]) == 1
 

@@ -38,7 +38,7 @@ def _input(**overrides: Any) -> dict[str, Any]:
 
 
 async def _course_count(backends: Backends) -> int:
-    return await backends.catalog_store.count_courses()
+    return await backends.uncached_catalog.count_courses()
 
 
 async def test_admin_creates_a_course_that_lists_at_once(
@@ -89,7 +89,9 @@ async def test_only_admins_write_courses(client: httpx.AsyncClient, backends: Ba
         client, UPDATE, {"id": str(course.id), "input": {"title": "Hacked"}}, token_for(2)
     )
     assert update["data"]["updateCourse"]["__typename"] == "Forbidden"
-    assert (await backends.catalog_store.get_courses([course.id]))[course.id].title == course.title
+    assert (await backends.uncached_catalog.get_courses([course.id]))[
+        course.id
+    ].title == course.title
     assert await _course_count(backends) == 1
 
 
@@ -134,5 +136,15 @@ async def test_update_problems(client: httpx.AsyncClient, backends: Backends) ->
     for course_id, changes, typename in cases:
         body = await graphql(client, UPDATE, {"id": course_id, "input": changes}, ADMIN)
         assert body["data"]["updateCourse"]["__typename"] == typename, (course_id, changes)
-    unchanged = (await backends.catalog_store.get_courses([course.id]))[course.id]
+    unchanged = (await backends.uncached_catalog.get_courses([course.id]))[course.id]
     assert unchanged == course
+
+
+async def test_null_tags_are_an_invalid_input_not_an_internal_error(
+    client: httpx.AsyncClient, backends: Backends
+) -> None:
+    course = await add_course(backends, tags=("python",))
+    body = await graphql(client, UPDATE, {"id": str(course.id), "input": {"tags": None}}, ADMIN)
+    assert body["data"]["updateCourse"]["__typename"] == "InvalidInput"
+    assert body["data"]["updateCourse"]["field"] == "tags"
+    assert (await backends.uncached_catalog.get_courses([course.id]))[course.id].tags == ("python",)

@@ -34,11 +34,11 @@ async def test_draining_twice_is_idempotent(backends: Backends) -> None:
     b = await _create(backends, "beta", "Beta Accuracy")
     indexer = SearchIndexer(backends)
     await indexer.drain_once()
-    await backends.catalog_store.enqueue_for_indexing([a.id, b.id, a.id], datetime.now(UTC))
+    await backends.uncached_catalog.enqueue_for_indexing([a.id, b.id, a.id], datetime.now(UTC))
     assert await indexer.drain_once() == 2
     assert await indexer.drain_once() == 0
     assert await _found_ids(backends) == sorted([a.id, b.id])
-    assert await backends.catalog_store.count_outbox() == 0
+    assert await backends.uncached_catalog.count_outbox() == 0
 
 
 async def test_concurrent_drains_share_the_work(backends: Backends) -> None:
@@ -51,7 +51,7 @@ async def test_concurrent_drains_share_the_work(backends: Backends) -> None:
     )
     assert sum(handled) == 10  # every row claimed by exactly one drain
     assert await _found_ids(backends) == sorted(c.id for c in courses)
-    assert await backends.catalog_store.count_outbox() == 0
+    assert await backends.uncached_catalog.count_outbox() == 0
 
 
 async def test_deactivated_and_missing_courses_are_deleted(backends: Backends) -> None:
@@ -60,7 +60,7 @@ async def test_deactivated_and_missing_courses_are_deleted(backends: Backends) -
     indexer = SearchIndexer(backends)
     await indexer.drain_once()
     await backends.catalog.update_course(gone.id, {"is_active": False}, datetime.now(UTC))
-    await backends.catalog_store.enqueue_for_indexing([987_654], datetime.now(UTC))
+    await backends.uncached_catalog.enqueue_for_indexing([987_654], datetime.now(UTC))
     await indexer.drain_once()
     assert await _found_ids(backends) == [kept.id]
 
@@ -68,7 +68,7 @@ async def test_deactivated_and_missing_courses_are_deleted(backends: Backends) -
 async def test_expired_claims_are_taken_again(backends: Backends) -> None:
     course = await _create(backends, "late", "Late Course")
     await SearchIndexer(backends).rebuild()
-    store = backends.catalog_store
+    store = backends.uncached_catalog
     now = datetime.now(UTC)
     assert await store.claim_outbox("crashed", now, now + timedelta(seconds=60), 10) == [course.id]
     assert await store.claim_outbox("other", now, now + timedelta(seconds=60), 10) == []
@@ -82,7 +82,7 @@ async def test_a_course_changed_after_the_read_is_queued_again(backends: Backend
     course = await _create(backends, "race", "Race Course")
     indexer = SearchIndexer(backends)
     await indexer.drain_once()
-    store = backends.catalog_store
+    store = backends.uncached_catalog
     real_get = store.get_courses
     reads = 0
 
@@ -117,7 +117,7 @@ async def test_popularity_counts_active_subscriptions_on_every_shard(backends: B
         )
     expired = NewSubscription(99, quiet.id, now - timedelta(days=9), now - timedelta(days=1), "x")
     await backends.subscriptions.enroll_unless_active(expired, now - timedelta(days=9))
-    shards_used = {backends.subscription_store.shard_for(u) for u in users}
+    shards_used = {backends.uncached_subscriptions.shard_for(u) for u in users}
     assert len(shards_used) == len(backends.shard_engines) > 1
 
     indexer = SearchIndexer(backends)

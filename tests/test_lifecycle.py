@@ -13,7 +13,6 @@ import pytest
 
 import cli
 from datasources.backends import Backends, open_backends
-from datasources.sql.job_store import JobStore
 from datasources.sql.subscription_store import subscription_from_row
 from jobs.lifecycle import LifecycleRunner
 from records.catalog import Course
@@ -85,7 +84,7 @@ async def seed(
         )
         for user in users
     ]
-    await backends.subscription_store.bulk_insert(enrolments)
+    await backends.uncached_subscriptions.bulk_insert(enrolments)
     return enrolments
 
 
@@ -101,15 +100,15 @@ async def test_expiring_subscriptions_soonest_first_within_the_window(
     now = datetime.now(UTC)
     courses = [await add_course(backends) for _ in range(5)]
     expiries = [now + timedelta(days=10), now + timedelta(days=2), None, now - timedelta(days=1)]
-    await backends.subscription_store.bulk_insert(
+    await backends.uncached_subscriptions.bulk_insert(
         [
             NewSubscription(7, c.id, now - timedelta(days=3), e, "seed")
             for c, e in zip(courses, expiries, strict=False)
         ]
         + [NewSubscription(8, courses[4].id, now, now + timedelta(days=1), "seed")]
     )
-    await backends.subscription_store.cancel(7, courses[1].id, now - timedelta(days=2))
-    await backends.subscription_store.bulk_insert(
+    await backends.uncached_subscriptions.cancel(7, courses[1].id, now - timedelta(days=2))
+    await backends.uncached_subscriptions.bulk_insert(
         [NewSubscription(7, courses[4].id, now, now + timedelta(days=5), "seed")]
     )
     query = """query ($within: Int!, $after: String) { me {
@@ -229,7 +228,7 @@ async def test_extension_is_applied_once_even_when_a_crash_lost_the_progress_rec
         assert by_user[e.user_id].expires_at == e.expires_at + timedelta(days=10)
     for e in [*expired, *lifetime]:
         assert by_user[e.user_id].expires_at == e.expires_at
-    job = await JobStore(backends.catalog_engine, backends.ids).get(job_id)
+    job = await backends.jobs.get(job_id)
     assert job is not None
     assert (job.state, job.processed, job.changed) == (JobState.DONE, 2_150, 2_000)
 
@@ -241,7 +240,7 @@ async def test_grant_creates_or_extends_once_per_user_across_a_crash(
     course = await add_course(backends, validity_days=30)
     lifetime_course = await add_course(backends, validity_days=None)
     soon = now + timedelta(days=5)
-    await backends.subscription_store.bulk_insert(
+    await backends.uncached_subscriptions.bulk_insert(
         [
             NewSubscription(11, course.id, now - timedelta(days=25), soon, "seed"),
             NewSubscription(12, course.id, now - timedelta(days=60), now - timedelta(days=30), "s"),
@@ -265,7 +264,7 @@ async def test_grant_creates_or_extends_once_per_user_across_a_crash(
         assert row.expires_at is not None and row.is_active_at(now)
         assert row.expires_at - row.enrolled_at == timedelta(days=30)
         assert row.source == f"grant:{job_id}"
-    job = await JobStore(backends.catalog_engine, backends.ids).get(job_id)
+    job = await backends.jobs.get(job_id)
     assert job is not None and (job.state, job.processed, job.changed) == (JobState.DONE, 6, 5)
 
     body = await graphql(
@@ -273,7 +272,7 @@ async def test_grant_creates_or_extends_once_per_user_across_a_crash(
     )
     lifetime_job = int(body["data"]["grantCourse"]["job"]["id"])
     await LifecycleRunner(backends).run_once(lifetime_job)
-    granted = await backends.subscription_store.get(11, lifetime_course.id)
+    granted = await backends.uncached_subscriptions.get(11, lifetime_course.id)
     assert granted is not None and granted.expires_at is None
 
 
@@ -315,7 +314,7 @@ async def test_bad_input_and_non_admins_write_nothing(
 async def test_a_stopped_runner_hands_the_job_back_at_once(backends: Backends) -> None:
     course = await add_course(backends, validity_days=30)
     await seed(backends, course, range(1, 401), timedelta(days=30))
-    job = await JobStore(backends.catalog_engine, backends.ids).create(
+    job = await backends.jobs.create(
         JobKind.EXTEND_SUBSCRIPTIONS, {"course_id": course.id, "days": 3}, datetime.now(UTC)
     )
     stop = asyncio.Event()
@@ -344,7 +343,7 @@ def test_coursegate_jobs_once_runs_what_is_waiting(
         try:
             await opened.migrate()
             course = await add_course(opened, validity_days=None)
-            job = await JobStore(opened.catalog_engine, opened.ids).create(
+            job = await opened.jobs.create(
                 JobKind.GRANT_COURSE,
                 {"course_id": course.id, "user_ids": [5, 9]},
                 datetime.now(UTC),
@@ -356,7 +355,7 @@ def test_coursegate_jobs_once_runs_what_is_waiting(
     async def job_and_grants(course_id: int, job_id: int) -> tuple[JobState | None, list[int]]:
         opened = await open_backends(settings)
         try:
-            job = await JobStore(opened.catalog_engine, opened.ids).get(job_id)
+            job = await opened.jobs.get(job_id)
             rows = await course_rows(opened, course_id)
             return (None if job is None else job.state), sorted(r.user_id for r in rows)
         finally:

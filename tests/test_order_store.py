@@ -34,7 +34,7 @@ async def test_an_order_lives_on_its_buyers_shard_and_the_index_finds_it(
     assert await orders.find_by_key(41, "key-1") == stored
     assert await orders.find_by_provider_id(41, "order_A1") == stored
     assert await orders.find_by_provider_id(42, "order_A1") is None
-    home = backends.subscription_store.shard_for(41)
+    home = backends.uncached_subscriptions.shard_for(41)
     for engine in backends.shard_engines:
         row = await engine.fetch_one("SELECT COUNT(*) FROM payment_orders")
         assert row is not None and int(row[0]) == (1 if engine is home else 0)

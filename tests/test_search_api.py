@@ -112,7 +112,7 @@ async def test_created_renamed_and_deactivated_courses_follow_the_indexer(
     await indexer.drain_once()
     assert _titles(await _search(client, "hindi")) == []
     assert (await _search(client))["data"]["search"]["totalCount"] == 3
-    assert await backends.catalog_store.count_outbox() == 0
+    assert await backends.uncached_catalog.count_outbox() == 0
 
 
 async def test_facets_agree_with_the_hits(client: httpx.AsyncClient, backends: Backends) -> None:

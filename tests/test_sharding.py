@@ -46,7 +46,7 @@ def test_ids_are_unique_and_time_ordered() -> None:
 
 async def test_each_users_rows_land_on_the_named_shard_only(backends: Backends) -> None:
     course = await add_course(backends)
-    store = backends.subscription_store
+    store = backends.uncached_subscriptions
     users = list(range(1, 41))
     now = datetime.now(UTC)
     await store.bulk_insert([NewSubscription(u, course.id, now, None, "test") for u in users])

@@ -110,7 +110,7 @@ async def test_status_filters_and_pages_of_my_subscriptions(
 ) -> None:
     courses = await add_courses(backends, 12)
     now = datetime.now(UTC)
-    await backends.subscription_store.bulk_insert(
+    await backends.uncached_subscriptions.bulk_insert(
         [
             NewSubscription(
                 11,
@@ -147,7 +147,7 @@ async def test_a_page_of_subscriptions_costs_one_catalog_read(
 ) -> None:
     courses = await add_courses(backends, 15)
     now = datetime.now(UTC)
-    await backends.subscription_store.bulk_insert(
+    await backends.uncached_subscriptions.bulk_insert(
         [NewSubscription(12, c.id, now, None, "test") for c in courses]
     )
     calls: list[list[int]] = []

@@ -59,7 +59,7 @@ async def _subscribe(backends: Backends, user: int, courses: int) -> list[int]:
     added = await add_courses(backends, courses)
     now = datetime.now(UTC)
     expiries = [now + timedelta(days=3), None, now - timedelta(days=1), now + timedelta(days=40)]
-    await backends.subscription_store.bulk_insert(
+    await backends.uncached_subscriptions.bulk_insert(
         [
             NewSubscription(user, c.id, now - timedelta(days=50 - i), expiries[i % 4], "test")
             for i, c in enumerate(added)
@@ -277,7 +277,7 @@ async def test_seeding_as_text_stores_what_the_row_by_row_path_stores(backends: 
             zip(courses, [None, now + timedelta(days=9), now], strict=True)
         )
     ]
-    store = backends.subscription_store
+    store = backends.uncached_subscriptions
     assert await store.bulk_insert_as_text(rows[:3]) == 3
     assert await store.bulk_insert(rows[3:]) == 3
 

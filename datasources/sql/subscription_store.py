@@ -12,7 +12,13 @@ from datasources.ids import IdGenerator
 from datasources.sharding import BucketMap
 from datasources.sql.engine import Dialect, Row, SqlEngine, SqlExecutor, retry_on_conflict
 from datasources.sql.timestamps import from_db, from_db_required, to_db
-from records.subscriptions import NewSubscription, Subscription, SubscriptionKey, SubscriptionStatus
+from records.subscriptions import (
+    ExpiryKey,
+    NewSubscription,
+    Subscription,
+    SubscriptionKey,
+    SubscriptionStatus,
+)
 
 _COLUMNS = "id, user_id, typing_course_id, enrolled_at, expires_at, status, source, updated_at"
 _INSERT = (
@@ -66,6 +72,21 @@ class ShardedSubscriptionStore:
         rows = await self.shard_for(user_id).fetch_all(
             f"SELECT {_COLUMNS} FROM user_typing_courses WHERE user_id = ?{keyset}"
             " ORDER BY enrolled_at DESC, id DESC LIMIT ?",
+            (*params, limit),
+        )
+        return [subscription_from_row(row) for row in rows]
+
+    async def list_expiring(
+        self, user_id: int, now: datetime, until: datetime, after: ExpiryKey | None, limit: int
+    ) -> list[Subscription]:
+        """Active subscriptions with now < expires_at <= until, soonest first, after `after`."""
+        keyset, params = "", [user_id, SubscriptionStatus.ACTIVE.value, now, until]
+        if after is not None:
+            keyset = " AND (expires_at > ? OR (expires_at = ? AND id > ?))"
+            params += [after.expires_at, after.expires_at, after.id]
+        rows = await self.shard_for(user_id).fetch_all(
+            f"SELECT {_COLUMNS} FROM user_typing_courses WHERE user_id = ? AND status = ?"
+            f" AND expires_at > ? AND expires_at <= ?{keyset} ORDER BY expires_at, id LIMIT ?",
             (*params, limit),
         )
         return [subscription_from_row(row) for row in rows]

@@ -7,8 +7,8 @@ import strawberry
 from datasources.search.contract import FacetBucket, SearchFilters, SearchSort
 from records.catalog import Category, Difficulty
 from resolvers.search import FoundCourse, FoundSuggestion, SearchPage
-from schema.course_types import CourseType
-from schema.pagination_types import PageInfo
+from schema.catalog.types import CourseType
+from schema.common.pagination import PageInfo
 
 SearchSortEnum = strawberry.enum(SearchSort, name="SearchSort")
 

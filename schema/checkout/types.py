@@ -3,22 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
 
 import strawberry
 
 from domain.checkout.settlement import Settlement
 from resolvers.checkout.start import StartedCheckout
-from schema.problems import (
-    CourseIsFree,
-    InvalidInput,
-    InvalidSignature,
-    NotFound,
-    PaymentFailed,
-    PaymentUnavailable,
-    Unauthenticated,
-)
-from schema.subscription_types import SubscriptionType
+from schema.subscriptions.types import SubscriptionType
 
 
 @strawberry.type
@@ -40,27 +30,6 @@ class StartCheckoutSuccess:
 class ConfirmPaymentSuccess:
     order_state: str
     subscription: SubscriptionType | None
-
-
-StartCheckoutResult = Annotated[
-    StartCheckoutSuccess
-    | NotFound
-    | CourseIsFree
-    | InvalidInput
-    | Unauthenticated
-    | PaymentFailed
-    | PaymentUnavailable,
-    strawberry.union("StartCheckoutResult"),
-]
-ConfirmPaymentResult = Annotated[
-    ConfirmPaymentSuccess
-    | InvalidSignature
-    | NotFound
-    | InvalidInput
-    | Unauthenticated
-    | PaymentFailed,
-    strawberry.union("ConfirmPaymentResult"),
-]
 
 
 def started_checkout(started: StartedCheckout) -> StartCheckoutSuccess:

@@ -71,8 +71,9 @@ class UpdateCourseInput:
             if value is strawberry.UNSET:
                 continue
             changes[name] = value.strip() if isinstance(value, str) else value
-        if "tags" in changes:
-            changes["tags"] = tuple(changes["tags"])  # type: ignore[arg-type]
+        tags = changes.get("tags")
+        if isinstance(tags, list):
+            changes["tags"] = tuple(tags)
         return changes
 
 

@@ -6,22 +6,14 @@ from collections.abc import Mapping
 
 from datasources.catalog import SlugTaken
 from records.catalog import Course, CourseDraft
+from resolvers.catalog.validation import check_course_fields
 from resolvers.context import RequestContext
-from resolvers.course_validation import check_course_fields
-from resolvers.errors import FORBIDDEN, UNAUTHENTICATED, Problem, invalid, not_found
+from resolvers.errors import Problem, invalid, not_found
 from resolvers.ids import id_or_problem
 
 
-def _admin_problem(ctx: RequestContext) -> Problem | None:
-    if ctx.principal is None:
-        return UNAUTHENTICATED
-    if not ctx.principal.is_admin:
-        return FORBIDDEN
-    return None
-
-
 async def create_course(ctx: RequestContext, draft: CourseDraft) -> Course | Problem:
-    problem = _admin_problem(ctx) or check_course_fields(
+    problem = ctx.admin_problem() or check_course_fields(
         {
             "slug": draft.slug,
             "title": draft.title,
@@ -44,7 +36,7 @@ async def create_course(ctx: RequestContext, draft: CourseDraft) -> Course | Pro
 async def update_course(
     ctx: RequestContext, raw_course_id: str, changes: Mapping[str, object]
 ) -> Course | Problem:
-    problem = _admin_problem(ctx)
+    problem = ctx.admin_problem()
     if problem is not None:
         return problem
     course_id = id_or_problem(raw_course_id, "id")

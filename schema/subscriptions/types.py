@@ -1,17 +1,31 @@
-"""A user's subscriptions; each course comes through the request's DataLoader."""
+"""A user's subscriptions: the subscription type, its list, and the enums about its state."""
 
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 
 import strawberry
 
 from records.subscriptions import Subscription, SubscriptionStatus
-from resolvers.context import RequestContext
+from resolvers import subscriptions
 from resolvers.pagination import Page
-from schema.course_types import CourseType
-from schema.enums import SubscriptionState
-from schema.pagination_types import PageInfo
+from resolvers.subscriptions import StatusFilter
+from schema.catalog.types import CourseType
+from schema.common.info import Info
+from schema.common.pagination import PageInfo
+
+strawberry.enum(
+    StatusFilter, name="SubscriptionStatusFilter", description="Which subscriptions to list"
+)
+
+
+@strawberry.enum(description="Where a subscription stands now")
+class SubscriptionState(enum.Enum):
+    ACTIVE = "active"
+    EXPIRED = "expired"
+    CANCELLED = "cancelled"
+    REFUNDED = "refunded"
 
 
 def _state(subscription: Subscription, now: datetime) -> SubscriptionState:
@@ -34,8 +48,8 @@ class SubscriptionType:
     source: str
 
     @strawberry.field
-    async def course(self, info: strawberry.Info[RequestContext, None]) -> CourseType | None:
-        course = await info.context.loaders.course.load(int(self.course_id))
+    async def course(self, info: Info) -> CourseType | None:
+        course = await subscriptions.course_of(info.context, int(self.course_id))
         return None if course is None else CourseType.from_record(course)
 
     @classmethod

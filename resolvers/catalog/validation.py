@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable, Mapping
 
 from records.catalog import Category, Difficulty
-from resolvers.catalog import LANGUAGE_PATTERN
+from resolvers.catalog.queries import LANGUAGE_PATTERN
 from resolvers.errors import Problem, invalid
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")

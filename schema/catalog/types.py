@@ -1,4 +1,7 @@
-"""Catalog types, built from records in one pass (no per-field resolvers on hot lists)."""
+"""Catalog types, built from records in one pass (no per-field resolvers on hot lists).
+
+The catalog enums are the records' own, exposed by name.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +11,10 @@ import strawberry
 
 from records.catalog import Category, CategoryCount, Course, Difficulty
 from resolvers.pagination import Page
-from schema.pagination_types import PageInfo
+from schema.common.pagination import PageInfo
+
+strawberry.enum(Category, name="Category")
+strawberry.enum(Difficulty, name="Difficulty")
 
 
 @strawberry.type(name="Course")

@@ -1,0 +1,1 @@
+"""Catalog types, inputs, and the catalog fields of the Query and Mutation roots."""

@@ -1,0 +1,1 @@
+"""Checkout types and the startCheckout / confirmPayment mutations."""

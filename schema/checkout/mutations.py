@@ -1,0 +1,86 @@
+"""Buying a paid course: start a Razorpay order, then confirm what Checkout reported."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+
+from domain.checkout.settlement import Settlement
+from resolvers.checkout.confirm import confirm_payment
+from resolvers.checkout.start import start_checkout
+from schema.checkout.types import (
+    ConfirmPaymentSuccess,
+    StartCheckoutSuccess,
+    confirmed_payment,
+    started_checkout,
+)
+from schema.common.info import Info
+from schema.common.problems import (
+    CourseIsFree,
+    InvalidInput,
+    InvalidSignature,
+    NotFound,
+    PaymentFailed,
+    PaymentUnavailable,
+    Unauthenticated,
+)
+from schema.common.results import result
+
+StartCheckoutResult = Annotated[
+    StartCheckoutSuccess
+    | NotFound
+    | CourseIsFree
+    | InvalidInput
+    | Unauthenticated
+    | PaymentFailed
+    | PaymentUnavailable,
+    strawberry.union("StartCheckoutResult"),
+]
+ConfirmPaymentResult = Annotated[
+    ConfirmPaymentSuccess
+    | InvalidSignature
+    | NotFound
+    | InvalidInput
+    | Unauthenticated
+    | PaymentFailed,
+    strawberry.union("ConfirmPaymentResult"),
+]
+
+
+@strawberry.type
+class CheckoutMutations:
+    @strawberry.mutation(description="Start buying a paid course; one order per idempotency key")
+    async def start_checkout(
+        self, info: Info, course_id: strawberry.ID, idempotency_key: str
+    ) -> StartCheckoutResult:
+        outcome = await start_checkout(info.context, course_id, idempotency_key)
+        return result(
+            outcome,
+            started_checkout,
+            NotFound,
+            CourseIsFree,
+            InvalidInput,
+            Unauthenticated,
+            PaymentFailed,
+            PaymentUnavailable,
+        )
+
+    @strawberry.mutation(description="Report a successful Razorpay Checkout; grants access once")
+    async def confirm_payment(
+        self, info: Info, order_id: str, payment_id: str, signature: str
+    ) -> ConfirmPaymentResult:
+        outcome = await confirm_payment(info.context, order_id, payment_id, signature)
+
+        def success(settlement: Settlement) -> ConfirmPaymentSuccess:
+            return confirmed_payment(settlement, info.context.now)
+
+        return result(
+            outcome,
+            success,
+            InvalidSignature,
+            NotFound,
+            InvalidInput,
+            Unauthenticated,
+            PaymentFailed,
+        )

@@ -1,0 +1,1 @@
+"""What every domain's types share: the resolver info type, page info, typed errors."""

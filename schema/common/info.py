@@ -1,0 +1,7 @@
+from __future__ import annotations
+
+import strawberry
+
+from resolvers.context import RequestContext
+
+Info = strawberry.Info[RequestContext, None]

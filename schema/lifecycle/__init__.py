@@ -1,0 +1,1 @@
+"""Lifecycle job types, the admin job mutations, and the job query."""

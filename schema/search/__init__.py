@@ -1,0 +1,1 @@
+"""Search types and the search / autocomplete queries."""

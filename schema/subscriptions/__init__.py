@@ -1,0 +1,1 @@
+"""Subscription types, `me`, and the enrol / cancel mutations."""

@@ -1,0 +1,45 @@
+"""`me`: the signed-in user, with their subscriptions and what is about to expire."""
+
+from __future__ import annotations
+
+import strawberry
+
+from resolvers import lifecycle, subscriptions
+from resolvers.subscriptions import StatusFilter
+from schema.common.info import Info
+from schema.subscriptions.types import SubscriptionConnection
+
+
+@strawberry.type
+class Me:
+    user_id: strawberry.ID
+
+    @strawberry.field(description="Newest enrolment first; `first` at most 100")
+    async def subscriptions(
+        self,
+        info: Info,
+        status: StatusFilter = StatusFilter.ACTIVE,
+        first: int = 20,
+        after: str | None = None,
+    ) -> SubscriptionConnection:
+        ctx = info.context
+        page = await subscriptions.my_subscriptions(ctx, status, first, after)
+        return SubscriptionConnection.from_page(page, ctx.now)
+
+    @strawberry.field(
+        description="Active subscriptions ending within `withinDays` (1-365), soonest first;"
+        " `first` at most 100"
+    )
+    async def expiring_subscriptions(
+        self, info: Info, within_days: int, first: int = 20, after: str | None = None
+    ) -> SubscriptionConnection:
+        ctx = info.context
+        page = await lifecycle.expiring_subscriptions(ctx, within_days, first, after)
+        return SubscriptionConnection.from_page(page, ctx.now)
+
+
+@strawberry.type
+class MeQuery:
+    @strawberry.field(description="The signed-in user")
+    def me(self, info: Info) -> Me:
+        return Me(user_id=strawberry.ID(str(info.context.require_user().user_id)))
