@@ -61,12 +61,18 @@ async def _reindex(settings: Settings) -> None:
         await backends.close()
 
 
-async def _run_indexer(settings: Settings) -> None:
-    backends = await open_backends(settings)
+def _stop_on_signals() -> asyncio.Event:
+    """Set by SIGINT or SIGTERM, so a long-running command finishes its batch and stops."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
+    return stop
+
+
+async def _run_indexer(settings: Settings) -> None:
+    backends = await open_backends(settings)
+    stop = _stop_on_signals()
     try:
         await backends.migrate()
         await SearchIndexer(backends).run(stop)
@@ -76,10 +82,7 @@ async def _run_indexer(settings: Settings) -> None:
 
 async def _run_lifecycle_jobs(settings: Settings, once: bool) -> None:
     backends = await open_backends(settings)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
+    stop = _stop_on_signals()
     try:
         await backends.migrate()
         runner = LifecycleRunner(backends, stop=stop)

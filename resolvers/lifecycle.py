@@ -7,7 +7,7 @@ runs in the background (`jobs/lifecycle.py`) and is followed through `job(id)`.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from records.catalog import Course
 from records.lifecycle_jobs import JobKind, LifecycleJob
@@ -16,7 +16,13 @@ from resolvers.catalog.validation import check_course_fields
 from resolvers.context import RequestContext
 from resolvers.errors import ClientError, Problem, invalid, not_found
 from resolvers.ids import id_or_problem, parse_id, require_id
-from resolvers.pagination import Page, check_first, decode_cursor, encode_cursor, page_of
+from resolvers.pagination import (
+    Page,
+    check_first,
+    decode_time_cursor,
+    encode_time_cursor,
+    page_of,
+)
 
 MAX_WITHIN_DAYS = 365
 MAX_EXTENSION_DAYS = 3650
@@ -26,13 +32,11 @@ _EXPIRY_CURSOR = "exp"
 
 def _expiry_cursor(subscription: Subscription) -> str:
     assert subscription.expires_at is not None
-    micros = int(subscription.expires_at.timestamp() * 1_000_000)
-    return encode_cursor(_EXPIRY_CURSOR, micros, subscription.id)
+    return encode_time_cursor(_EXPIRY_CURSOR, subscription.expires_at, subscription.id)
 
 
 def _expiry_key(after: str) -> ExpiryKey:
-    micros, subscription_id = decode_cursor(after, _EXPIRY_CURSOR, 2)
-    return ExpiryKey(datetime.fromtimestamp(micros / 1_000_000, UTC), subscription_id)
+    return ExpiryKey(*decode_time_cursor(after, _EXPIRY_CURSOR))
 
 
 async def expiring_subscriptions(

@@ -6,6 +6,7 @@ import base64
 import binascii
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Generic, TypeVar
 
 from resolvers.errors import ClientError
@@ -45,6 +46,16 @@ def decode_cursor(cursor: str, kind: str, part_count: int) -> tuple[int, ...]:
     if found_kind != kind or len(parts) != part_count or not all(p.isdigit() for p in parts):
         raise bad
     return tuple(int(p) for p in parts)
+
+
+def encode_time_cursor(kind: str, at: datetime, row_id: int) -> str:
+    """A keyset cursor of (an instant to the microsecond, a row id)."""
+    return encode_cursor(kind, int(at.timestamp() * 1_000_000), row_id)
+
+
+def decode_time_cursor(cursor: str, kind: str) -> tuple[datetime, int]:
+    micros, row_id = decode_cursor(cursor, kind, 2)
+    return datetime.fromtimestamp(micros / 1_000_000, UTC), row_id
 
 
 def page_of(items: list[T], first: int, cursor_of: Callable[[T], str]) -> Page[T]:

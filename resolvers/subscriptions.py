@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from records.catalog import Course
 from records.subscriptions import NewSubscription, Subscription, SubscriptionKey
@@ -15,7 +15,7 @@ from resolvers.errors import (
     not_found,
 )
 from resolvers.ids import id_or_problem
-from resolvers.pagination import Page, check_first, decode_cursor, encode_cursor
+from resolvers.pagination import Page, check_first, decode_time_cursor, encode_time_cursor
 
 _SUBSCRIPTION_CURSOR = "sub"
 FREE_SOURCE = "free"
@@ -28,13 +28,11 @@ class StatusFilter(enum.Enum):
 
 
 def _cursor(subscription: Subscription) -> str:
-    micros = int(subscription.enrolled_at.timestamp() * 1_000_000)
-    return encode_cursor(_SUBSCRIPTION_CURSOR, micros, subscription.id)
+    return encode_time_cursor(_SUBSCRIPTION_CURSOR, subscription.enrolled_at, subscription.id)
 
 
 def _key_from_cursor(after: str) -> SubscriptionKey:
-    micros, subscription_id = decode_cursor(after, _SUBSCRIPTION_CURSOR, 2)
-    return SubscriptionKey(datetime.fromtimestamp(micros / 1_000_000, UTC), subscription_id)
+    return SubscriptionKey(*decode_time_cursor(after, _SUBSCRIPTION_CURSOR))
 
 
 async def my_subscriptions(

@@ -73,10 +73,7 @@ class CourseConnection:
             CourseEdge(cursor=cursor, node=CourseType.from_record(course))
             for course, cursor in zip(page.items, page.cursors, strict=True)
         ]
-        end = page.cursors[-1] if page.cursors else None
-        return cls(
-            edges=edges, page_info=PageInfo(has_next_page=page.has_next_page, end_cursor=end)
-        )
+        return cls(edges=edges, page_info=PageInfo.of(page.cursors, page.has_next_page))
 
 
 @strawberry.type(name="CategoryCount")

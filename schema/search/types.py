@@ -100,10 +100,9 @@ class SearchConnection:
     @classmethod
     def from_page(cls, page: SearchPage) -> SearchConnection:
         edges = [SearchEdge.from_found(found) for found in page.hits]
-        end = edges[-1].cursor if edges else None
         return cls(
             edges=edges,
-            page_info=PageInfo(has_next_page=page.has_next_page, end_cursor=end),
+            page_info=PageInfo.of([edge.cursor for edge in edges], page.has_next_page),
             total_count=page.total,
             facets=None if page.facets is None else SearchFacets.from_buckets(page.facets),
         )

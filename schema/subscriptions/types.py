@@ -83,7 +83,4 @@ class SubscriptionConnection:
             SubscriptionEdge(cursor=cursor, node=SubscriptionType.from_record(item, now))
             for item, cursor in zip(page.items, page.cursors, strict=True)
         ]
-        end = page.cursors[-1] if page.cursors else None
-        return cls(
-            edges=edges, page_info=PageInfo(has_next_page=page.has_next_page, end_cursor=end)
-        )
+        return cls(edges=edges, page_info=PageInfo.of(page.cursors, page.has_next_page))
