@@ -26,6 +26,10 @@ class Settings:
     cache_enabled: bool = True
     host: str = "127.0.0.1"
     port: int = 8000
+    razorpay_key_id: str | None = None
+    razorpay_key_secret: str | None = field(default=None, repr=False)
+    razorpay_webhook_secret: str | None = field(default=None, repr=False)
+    razorpay_base_url: str | None = None
 
     @property
     def uses_mysql(self) -> bool:
@@ -55,6 +59,10 @@ class Settings:
             cache_enabled=_cache_switch(env.get("COURSEGATE_CACHE", "on")),
             host=env.get("COURSEGATE_HOST", "127.0.0.1"),
             port=int(env.get("COURSEGATE_PORT", "8000")),
+            razorpay_key_id=env.get("RAZORPAY_KEY_ID") or None,
+            razorpay_key_secret=env.get("RAZORPAY_KEY_SECRET") or None,
+            razorpay_webhook_secret=env.get("RAZORPAY_WEBHOOK_SECRET") or None,
+            razorpay_base_url=env.get("RAZORPAY_BASE_URL") or None,
         )
 
 

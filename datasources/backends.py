@@ -15,7 +15,7 @@ from datasources.cache.memory_cache import MemoryCache
 from datasources.cache.null_cache import NullCache
 from datasources.cache.redis_cache import RedisCache
 from datasources.ids import IdGenerator
-from datasources.payments.factory import payment_provider_from_env
+from datasources.payments.factory import payment_provider
 from datasources.payments.provider import PaymentProvider
 from datasources.payments.sandbox import SandboxProvider
 from datasources.search.contract import SearchEngine, SearchUnavailable
@@ -150,6 +150,6 @@ async def open_backends(settings: Settings) -> Backends:
             ShardedSubscriptionStore(shard_engines, bucket_map, ids), cache
         ),
         ids=ids,
-        payments=payment_provider_from_env(),
+        payments=payment_provider(settings),
         search=await _open_search(settings),
     )

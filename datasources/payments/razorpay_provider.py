@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import logging
-import os
 import re
 import threading
 import time
@@ -75,23 +74,6 @@ class RazorpaySettings:
             raise ValueError("Razorpay timeouts must be positive")
         if self.max_workers < 1:
             raise ValueError("Razorpay max_workers must be at least 1")
-
-    @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> RazorpaySettings:
-        env = os.environ if env is None else env
-        missing = [
-            name
-            for name in ("RAZORPAY_KEY_ID", "RAZORPAY_KEY_SECRET", "RAZORPAY_WEBHOOK_SECRET")
-            if not env.get(name)
-        ]
-        if missing:
-            raise ValueError(f"Razorpay needs {', '.join(missing)}")
-        return cls(
-            key_id=env["RAZORPAY_KEY_ID"],
-            key_secret=env["RAZORPAY_KEY_SECRET"],
-            webhook_secret=env["RAZORPAY_WEBHOOK_SECRET"],
-            base_url=(env.get("RAZORPAY_BASE_URL") or DEFAULT_BASE_URL).rstrip("/"),
-        )
 
 
 class RazorpayProvider:

@@ -10,7 +10,6 @@ deliveries that Razorpay would send afterwards.
 from __future__ import annotations
 
 import copy
-import os
 import secrets
 import string
 from collections.abc import Callable, Mapping
@@ -62,15 +61,6 @@ class SandboxSettings:
     key_id: str = SANDBOX_KEY_ID
     key_secret: str = field(default=_LOCAL_KEY_SECRET, repr=False)
     webhook_secret: str = field(default=_LOCAL_WEBHOOK_SECRET, repr=False)
-
-    @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> SandboxSettings:
-        env = os.environ if env is None else env
-        return cls(
-            key_id=env.get("RAZORPAY_KEY_ID") or SANDBOX_KEY_ID,
-            key_secret=env.get("RAZORPAY_KEY_SECRET") or _LOCAL_KEY_SECRET,
-            webhook_secret=env.get("RAZORPAY_WEBHOOK_SECRET") or _LOCAL_WEBHOOK_SECRET,
-        )
 
 
 class WebhookDelivery(NamedTuple):

@@ -12,6 +12,7 @@ import traceback
 
 import pytest
 
+from datasources.payments.factory import razorpay_settings
 from datasources.payments.provider import (
     PaymentProviderError,
     PaymentProviderRejected,
@@ -21,6 +22,7 @@ from datasources.payments.provider import (
 )
 from datasources.payments.razorpay_provider import RazorpayProvider, RazorpaySettings
 from datasources.payments.signatures import payment_signature, webhook_signature
+from settings import Settings
 from tests.payments.stand_in_credentials import KEY_ID, KEY_SECRET, WEBHOOK_SECRET
 from tests.stand_ins.razorpay_api import RazorpayApiStandIn
 
@@ -297,8 +299,12 @@ def test_verification_uses_the_key_secret_for_payments_and_the_webhook_secret_fo
     assert not provider.verify_webhook(body, None)
 
 
+def _razorpay_settings_from(env: dict[str, str]) -> RazorpaySettings:
+    return razorpay_settings(Settings.from_env({"COURSEGATE_JWT_SECRET": "x" * 32, **env}))
+
+
 def test_settings_from_env_reads_razorpays_names() -> None:
-    settings = RazorpaySettings.from_env(
+    settings = _razorpay_settings_from(
         {
             "RAZORPAY_KEY_ID": "rzp_live_X",
             "RAZORPAY_KEY_SECRET": "s3cret-key",
@@ -313,7 +319,7 @@ def test_settings_from_env_reads_razorpays_names() -> None:
     assert settings.base_url == "http://127.0.0.1:9999"
     assert "s3cret" not in repr(settings)
     assert (
-        RazorpaySettings.from_env(
+        _razorpay_settings_from(
             {"RAZORPAY_KEY_ID": "k", "RAZORPAY_KEY_SECRET": "s", "RAZORPAY_WEBHOOK_SECRET": "w"}
         ).base_url
         == "https://api.razorpay.com"
@@ -322,7 +328,7 @@ def test_settings_from_env_reads_razorpays_names() -> None:
 
 def test_settings_from_env_names_what_is_missing_without_echoing_values() -> None:
     with pytest.raises(ValueError, match="RAZORPAY_WEBHOOK_SECRET") as caught:
-        RazorpaySettings.from_env({"RAZORPAY_KEY_ID": "k", "RAZORPAY_KEY_SECRET": "s3cret-key"})
+        _razorpay_settings_from({"RAZORPAY_KEY_ID": "k", "RAZORPAY_KEY_SECRET": "s3cret-key"})
 
     assert "s3cret-key" not in str(caught.value)
 

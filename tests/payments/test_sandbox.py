@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import orjson
 import pytest
 
-from datasources.payments.factory import payment_provider_from_env
+from datasources.payments.factory import payment_provider, sandbox_settings
 from datasources.payments.provider import (
     PaymentProviderRejected,
     ProviderOrderStatus,
@@ -18,14 +18,21 @@ from datasources.payments.razorpay_provider import RazorpayProvider
 from datasources.payments.sandbox import SANDBOX_KEY_ID, SandboxProvider, SandboxSettings
 from datasources.payments.signatures import verify_payment_signature, verify_webhook_signature
 from datasources.payments.webhooks import EVENT_ID_HEADER, SIGNATURE_HEADER, read_webhook
+from settings import Settings
 
 ENV = {"RAZORPAY_KEY_SECRET": "sandbox-test-key-secret", "RAZORPAY_WEBHOOK_SECRET": "sandbox-hook"}
+
+
+def _settings(env: dict[str, str]) -> Settings:
+    return Settings.from_env({"COURSEGATE_JWT_SECRET": "x" * 32, **env})
+
+
 FIXED_NOW = datetime(2026, 1, 15, 10, 30, tzinfo=UTC)
 
 
 @pytest.fixture
 def sandbox() -> SandboxProvider:
-    return SandboxProvider(SandboxSettings.from_env(ENV), clock=lambda: FIXED_NOW)
+    return SandboxProvider(sandbox_settings(_settings(ENV)), clock=lambda: FIXED_NOW)
 
 
 async def test_orders_get_razorpay_shaped_ids_and_are_remembered(sandbox: SandboxProvider) -> None:
@@ -189,13 +196,13 @@ async def test_unknown_webhook_events_are_refused(sandbox: SandboxProvider) -> N
 
 
 async def test_local_default_secrets_sign_when_nothing_is_configured() -> None:
-    unconfigured = SandboxProvider(SandboxSettings.from_env({}))
+    unconfigured = SandboxProvider(sandbox_settings(_settings({})))
     order = await unconfigured.create_order(10_000, "INR", "cg_11", {})
     payment_id, signature = unconfigured.pay(order.id)
 
     assert unconfigured.key_id == SANDBOX_KEY_ID
     assert SandboxProvider().verify_payment(order.id, payment_id, signature)
-    assert not SandboxProvider(SandboxSettings.from_env(ENV)).verify_payment(
+    assert not SandboxProvider(sandbox_settings(_settings(ENV))).verify_payment(
         order.id, payment_id, signature
     )
     assert "secret" not in repr(SandboxSettings())
@@ -203,11 +210,13 @@ async def test_local_default_secrets_sign_when_nothing_is_configured() -> None:
 
 
 async def test_the_environment_picks_the_provider() -> None:
-    assert isinstance(payment_provider_from_env({}), SandboxProvider)
-    razorpay = payment_provider_from_env(
-        {"RAZORPAY_KEY_ID": "k", "RAZORPAY_KEY_SECRET": "s", "RAZORPAY_WEBHOOK_SECRET": "w"}
+    assert isinstance(payment_provider(_settings({})), SandboxProvider)
+    razorpay = payment_provider(
+        _settings(
+            {"RAZORPAY_KEY_ID": "k", "RAZORPAY_KEY_SECRET": "s", "RAZORPAY_WEBHOOK_SECRET": "w"}
+        )
     )
     assert isinstance(razorpay, RazorpayProvider)
     await razorpay.aclose()
     with pytest.raises(ValueError, match="both"):
-        payment_provider_from_env({"RAZORPAY_KEY_ID": "rzp_live_only_the_id"})
+        payment_provider(_settings({"RAZORPAY_KEY_ID": "rzp_live_only_the_id"}))
