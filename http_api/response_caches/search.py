@@ -56,8 +56,10 @@ class SearchResponseCache:
 
     async def lookup(self, request: GraphQLRequest) -> bytes | _Miss | None:
         key = anonymous_key(request)
+        if key is None:
+            return None
         index_version = self._index_version()
-        if key is None or index_version is None:
+        if index_version is None:
             return None
         versions = (await self._generation.current(), index_version)
         entry = self._entries.get(key)
