@@ -11,12 +11,13 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 from datasources.backends import open_backends
+from datasources.payments.factory import check_payment_settings
 from jobs.indexer import SearchIndexer
 from jobs.lifecycle import LifecycleRunner
 from jobs.reconcile import reconcile_open_orders
 from jobs.seed import seed_demo, seed_synthetic
 from resolvers.auth import issue_token
-from settings import Settings
+from settings import ConfigurationError, Settings
 
 
 async def _migrate(settings: Settings) -> None:
@@ -110,6 +111,14 @@ async def _reconcile(settings: Settings) -> None:
 def _serve(settings: Settings, args: argparse.Namespace) -> None:
     import uvicorn
 
+    # Refused here, before uvicorn starts, so the operator reads one line and not a traceback.
+    check_payment_settings(settings)
+    if args.workers > 1 and (unshared := _kept_per_process(settings)):
+        raise ConfigurationError(
+            f"--workers {args.workers} would give each worker its own {' and '.join(unshared)};"
+            " run one worker, or configure what the workers can share"
+        )
+
     uvicorn.run(
         "gateway:create_app",
         factory=True,
@@ -119,6 +128,16 @@ def _serve(settings: Settings, args: argparse.Namespace) -> None:
         access_log=False,
         log_level="info",
     )
+
+
+def _kept_per_process(settings: Settings) -> list[str]:
+    """What this configuration keeps inside one process, which several workers would split."""
+    unshared = []
+    if settings.cache_enabled and settings.redis_url is None:
+        unshared.append("cache and catalog generation (set COURSEGATE_REDIS_URL)")
+    if settings.search_url is None:
+        unshared.append("writer of the one tantivy index (set COURSEGATE_SEARCH_URL)")
+    return unshared
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -149,6 +168,14 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    try:
+        return _run(args)
+    except ConfigurationError as error:
+        print(f"coursegate: {error}", file=sys.stderr)
+        return 2
+
+
+def _run(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     if args.command == "token":
         if args.user < 1:

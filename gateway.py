@@ -69,7 +69,7 @@ def create_app(settings: Settings | None = None, backends: Backends | None = Non
             *webhook_routes(current_backends),
             *health_routes(current_backends),
             # The sandbox checkout page: embedded mode only.
-            *([] if settings.uses_mysql else sandbox_checkout_routes(current_backends)),
+            *([] if settings.production else sandbox_checkout_routes(current_backends)),
         ],
         lifespan=lifespan,
     )
@@ -85,7 +85,7 @@ def _background_work(
         tasks.append(asyncio.create_task(SearchIndexer(backends).run(stop)))
     # Embedded default: lifecycle jobs and the reconciler run here too. Production runs
     # `coursegate jobs` and `coursegate reconcile`.
-    if not settings.uses_mysql:
+    if not settings.production:
         tasks.append(asyncio.create_task(LifecycleRunner(backends, stop=stop).run()))
         tasks.append(asyncio.create_task(reconcile_periodically(backends, stop)))
     return tasks

@@ -12,6 +12,10 @@ def _split_urls(raw: str | None) -> tuple[str, ...]:
     return tuple(part.strip() for part in (raw or "").split(",") if part.strip())
 
 
+class ConfigurationError(ValueError):
+    """The configuration cannot run; the message names the variables to set, never a value."""
+
+
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path = Path("data")
@@ -32,8 +36,14 @@ class Settings:
     razorpay_base_url: str | None = None
 
     @property
-    def uses_mysql(self) -> bool:
-        return self.mysql_catalog_url is not None
+    def production(self) -> bool:
+        """MySQL configured, by URLs or a topology file: the one definition of production.
+
+        It decides everything the embedded default does differently: whether the sandbox may
+        take payments (never in production), whether the gateway runs the lifecycle jobs and the
+        reconciler itself, and whether the /checkout sandbox page exists.
+        """
+        return self.mysql_catalog_url is not None or self.topology_file is not None
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -42,10 +52,17 @@ class Settings:
         catalog_url = env.get("COURSEGATE_MYSQL_CATALOG_URL") or None
         shard_urls = _split_urls(env.get("COURSEGATE_MYSQL_SHARD_URLS"))
         if catalog_url and not shard_urls:
-            raise ValueError(
+            raise ConfigurationError(
                 "COURSEGATE_MYSQL_SHARD_URLS is required with COURSEGATE_MYSQL_CATALOG_URL"
             )
         topology = env.get("COURSEGATE_TOPOLOGY_FILE")
+        production = bool(catalog_url or topology)
+        jwt_secret = env.get("COURSEGATE_JWT_SECRET") or None
+        if jwt_secret is None and production:
+            raise ConfigurationError(
+                "a production configuration (COURSEGATE_MYSQL_CATALOG_URL or"
+                " COURSEGATE_TOPOLOGY_FILE) needs COURSEGATE_JWT_SECRET"
+            )
         return cls(
             data_dir=data_dir,
             embedded_shards=int(env.get("COURSEGATE_EMBEDDED_SHARDS", "2")),
@@ -54,7 +71,7 @@ class Settings:
             topology_file=Path(topology) if topology else None,
             redis_url=env.get("COURSEGATE_REDIS_URL") or None,
             cache_prefix=env.get("COURSEGATE_CACHE_PREFIX", "cg:"),
-            jwt_secret=env.get("COURSEGATE_JWT_SECRET") or _local_jwt_secret(data_dir),
+            jwt_secret=jwt_secret or _local_jwt_secret(data_dir),
             search_url=env.get("COURSEGATE_SEARCH_URL") or None,
             cache_enabled=_cache_switch(env.get("COURSEGATE_CACHE", "on")),
             host=env.get("COURSEGATE_HOST", "127.0.0.1"),
@@ -69,7 +86,7 @@ class Settings:
 def _cache_switch(raw: str) -> bool:
     """COURSEGATE_CACHE: `on` (default) or `off` (every cache a no-op, e.g. to measure growth)."""
     if raw.strip().lower() not in ("on", "off"):
-        raise ValueError(f"COURSEGATE_CACHE must be `on` or `off`, not {raw!r}")
+        raise ConfigurationError(f"COURSEGATE_CACHE must be `on` or `off`, not {raw!r}")
     return raw.strip().lower() == "on"
 
 

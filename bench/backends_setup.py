@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import socket
 import uuid
 from collections.abc import Iterator
@@ -72,6 +73,13 @@ def mariadb_backend(data_dir: Path) -> Iterator[BenchBackend]:
     _run_sql([f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4" for name in databases])
     prefix = f"cgbench:{uuid.uuid4().hex[:12]}:"
     shard_urls = tuple(_mysql_url(name) for name in SHARD_DATABASES)
+    # Production needs Razorpay credentials; the benchmarks take no payment, so these lead nowhere.
+    razorpay = {
+        "RAZORPAY_KEY_ID": "rzp_test_BenchUnreachable",
+        "RAZORPAY_KEY_SECRET": secrets.token_urlsafe(24),
+        "RAZORPAY_WEBHOOK_SECRET": secrets.token_urlsafe(24),
+        "RAZORPAY_BASE_URL": "http://127.0.0.1:9",
+    }
     settings = Settings(
         data_dir=data_dir,
         mysql_catalog_url=_mysql_url(CATALOG_DATABASE),
@@ -79,8 +87,13 @@ def mariadb_backend(data_dir: Path) -> Iterator[BenchBackend]:
         redis_url=REDIS_URL,
         cache_prefix=prefix,
         jwt_secret=BENCH_JWT_SECRET,
+        razorpay_key_id=razorpay["RAZORPAY_KEY_ID"],
+        razorpay_key_secret=razorpay["RAZORPAY_KEY_SECRET"],
+        razorpay_webhook_secret=razorpay["RAZORPAY_WEBHOOK_SECRET"],
+        razorpay_base_url=razorpay["RAZORPAY_BASE_URL"],
     )
     env = {
+        **razorpay,
         "COURSEGATE_DATA_DIR": str(data_dir),
         "COURSEGATE_JWT_SECRET": BENCH_JWT_SECRET,
         "COURSEGATE_MYSQL_CATALOG_URL": _mysql_url(CATALOG_DATABASE),

@@ -3,7 +3,9 @@ MariaDB with 4 shards + Redis."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
+import secrets
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -43,13 +45,27 @@ def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
         return Settings(data_dir=tmp_path, embedded_shards=2, jwt_secret=JWT_SECRET)
     databases = request.getfixturevalue("mariadb_databases")
     servers.require(servers.redis_reachable(), "Redis at 127.0.0.1:6379")
-    return Settings(
-        data_dir=tmp_path,
-        mysql_catalog_url=servers.mysql_url(databases["catalog"]),
-        mysql_shard_urls=tuple(servers.mysql_url(name) for name in databases["shards"]),
-        redis_url=servers.REDIS_URL,
-        cache_prefix=f"cgtest:{uuid.uuid4().hex}:",
-        jwt_secret=JWT_SECRET,
+    return with_unreachable_razorpay(
+        Settings(
+            data_dir=tmp_path,
+            mysql_catalog_url=servers.mysql_url(databases["catalog"]),
+            mysql_shard_urls=tuple(servers.mysql_url(name) for name in databases["shards"]),
+            redis_url=servers.REDIS_URL,
+            cache_prefix=f"cgtest:{uuid.uuid4().hex}:",
+            jwt_secret=JWT_SECRET,
+        )
+    )
+
+
+def with_unreachable_razorpay(settings: Settings) -> Settings:
+    """Production needs Razorpay credentials. These lead nowhere (nothing listens on the discard
+    port); a test that takes a payment puts the sandbox into `backends.payments` itself."""
+    return dataclasses.replace(
+        settings,
+        razorpay_key_id="rzp_test_Unreachable",
+        razorpay_key_secret=secrets.token_urlsafe(24),
+        razorpay_webhook_secret=secrets.token_urlsafe(24),
+        razorpay_base_url="http://127.0.0.1:9",
     )
 
 

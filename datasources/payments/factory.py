@@ -8,36 +8,45 @@ from datasources.payments.razorpay_provider import (
     RazorpayProvider,
     RazorpaySettings,
 )
-from datasources.payments.sandbox import SANDBOX_KEY_ID, SandboxProvider, SandboxSettings
-from settings import Settings
+from datasources.payments.sandbox import SandboxProvider
+from settings import ConfigurationError, Settings
 
 
 def payment_provider(settings: Settings) -> PaymentProvider:
-    """Razorpay when both RAZORPAY_KEY_ID and RAZORPAY_KEY_SECRET are set, else the sandbox.
+    """Razorpay when its credentials are set; the sandbox only on the embedded default.
 
-    Exactly one of the two set is a configuration mistake, refused rather than silently
-    falling back to the sandbox (which would take no money).
+    Production without Razorpay credentials is refused: falling back to the sandbox there would
+    hand out paid courses for signatures anyone can make. Some of the RAZORPAY_* variables set
+    and not others is a configuration mistake in every mode, refused the same way.
     """
-    has_key_id, has_key_secret = bool(settings.razorpay_key_id), bool(settings.razorpay_key_secret)
-    if has_key_id and has_key_secret:
+    if _wants_razorpay(settings):
         return RazorpayProvider(razorpay_settings(settings))
-    if has_key_id or has_key_secret:
-        raise ValueError("set both RAZORPAY_KEY_ID and RAZORPAY_KEY_SECRET, or neither")
-    return SandboxProvider(sandbox_settings(settings))
+    return SandboxProvider()
+
+
+def check_payment_settings(settings: Settings) -> None:
+    """Raises ConfigurationError where `payment_provider` would, without building anything."""
+    if _wants_razorpay(settings):
+        razorpay_settings(settings)
+
+
+def _wants_razorpay(settings: Settings) -> bool:
+    return settings.production or any(_razorpay_variables(settings).values())
 
 
 def razorpay_settings(settings: Settings) -> RazorpaySettings:
-    """Raises ValueError naming each missing variable, never echoing a value."""
+    """Raises ConfigurationError naming each missing variable, never echoing a value."""
     key_id, key_secret = settings.razorpay_key_id, settings.razorpay_key_secret
     webhook_secret = settings.razorpay_webhook_secret
     if not (key_id and key_secret and webhook_secret):
-        named = {
-            "RAZORPAY_KEY_ID": key_id,
-            "RAZORPAY_KEY_SECRET": key_secret,
-            "RAZORPAY_WEBHOOK_SECRET": webhook_secret,
-        }
-        missing = ", ".join(name for name, value in named.items() if not value)
-        raise ValueError(f"Razorpay needs {missing}")
+        variables = _razorpay_variables(settings)
+        missing = ", ".join(name for name, value in variables.items() if not value)
+        why = (
+            "a production configuration never takes payments through the sandbox"
+            if settings.production
+            else "set all three RAZORPAY_* variables, or none for the local sandbox"
+        )
+        raise ConfigurationError(f"Razorpay needs {missing}: {why}")
     return RazorpaySettings(
         key_id=key_id,
         key_secret=key_secret,
@@ -46,11 +55,9 @@ def razorpay_settings(settings: Settings) -> RazorpaySettings:
     )
 
 
-def sandbox_settings(settings: Settings) -> SandboxSettings:
-    """The sandbox signs with the configured Razorpay names where given, its own otherwise."""
-    defaults = SandboxSettings()
-    return SandboxSettings(
-        key_id=settings.razorpay_key_id or SANDBOX_KEY_ID,
-        key_secret=settings.razorpay_key_secret or defaults.key_secret,
-        webhook_secret=settings.razorpay_webhook_secret or defaults.webhook_secret,
-    )
+def _razorpay_variables(settings: Settings) -> dict[str, str | None]:
+    return {
+        "RAZORPAY_KEY_ID": settings.razorpay_key_id,
+        "RAZORPAY_KEY_SECRET": settings.razorpay_key_secret,
+        "RAZORPAY_WEBHOOK_SECRET": settings.razorpay_webhook_secret,
+    }

@@ -1,10 +1,13 @@
 """The embedded default's payment provider: a local, in-memory stand-in for Razorpay.
 
 It is not Razorpay and moves no money. It keeps Razorpay-shaped entities in memory, signs Checkout
-results and webhook bodies exactly as Razorpay does (HMAC-SHA256 with the same secret names,
-`RAZORPAY_KEY_SECRET` and `RAZORPAY_WEBHOOK_SECRET`, falling back to local-only defaults), and
-offers the controls a real customer would drive through Checkout: `pay`, `fail`, and the webhook
+results and webhook bodies exactly as Razorpay does (HMAC-SHA256 over the same fields), and offers
+the controls a real customer would drive through Checkout: `pay`, `fail`, and the webhook
 deliveries that Razorpay would send afterwards.
+
+Its key secret and webhook secret are drawn at random for each provider unless given: its orders
+live in this process's memory only, so no other process ever needs to sign for them, and no
+secret that appears in the source can sign a payment it accepts.
 """
 
 from __future__ import annotations
@@ -40,8 +43,6 @@ from datasources.payments.webhooks import EVENT_ID_HEADER, SIGNATURE_HEADER
 
 SANDBOX_KEY_ID = "rzp_test_sandbox"
 SANDBOX_ACCOUNT_ID = "acc_Sandbox0Local0"
-_LOCAL_KEY_SECRET = "sandbox-key-secret-local-only"
-_LOCAL_WEBHOOK_SECRET = "sandbox-webhook-secret-local-only"
 _ID_ALPHABET = string.ascii_letters + string.digits
 _MAX_RECEIPT_CHARS = 40
 _MAX_NOTES = 15
@@ -58,9 +59,9 @@ Entity = dict[str, object]
 
 @dataclass(frozen=True, slots=True)
 class SandboxSettings:
+    key_secret: str = field(default_factory=lambda: secrets.token_urlsafe(32), repr=False)
+    webhook_secret: str = field(default_factory=lambda: secrets.token_urlsafe(32), repr=False)
     key_id: str = SANDBOX_KEY_ID
-    key_secret: str = field(default=_LOCAL_KEY_SECRET, repr=False)
-    webhook_secret: str = field(default=_LOCAL_WEBHOOK_SECRET, repr=False)
 
 
 class WebhookDelivery(NamedTuple):

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import orjson
 import pytest
 
-from datasources.payments.factory import payment_provider, sandbox_settings
+from datasources.payments.factory import payment_provider
 from datasources.payments.provider import (
     PaymentProviderRejected,
     ProviderOrderStatus,
@@ -20,7 +20,7 @@ from datasources.payments.signatures import verify_payment_signature, verify_web
 from datasources.payments.webhooks import EVENT_ID_HEADER, SIGNATURE_HEADER, read_webhook
 from settings import Settings
 
-ENV = {"RAZORPAY_KEY_SECRET": "sandbox-test-key-secret", "RAZORPAY_WEBHOOK_SECRET": "sandbox-hook"}
+SECRETS = SandboxSettings(key_secret="sandbox-test-key-secret", webhook_secret="sandbox-hook")
 
 
 def _settings(env: dict[str, str]) -> Settings:
@@ -32,7 +32,7 @@ FIXED_NOW = datetime(2026, 1, 15, 10, 30, tzinfo=UTC)
 
 @pytest.fixture
 def sandbox() -> SandboxProvider:
-    return SandboxProvider(sandbox_settings(_settings(ENV)), clock=lambda: FIXED_NOW)
+    return SandboxProvider(SECRETS, clock=lambda: FIXED_NOW)
 
 
 async def test_orders_get_razorpay_shaped_ids_and_are_remembered(sandbox: SandboxProvider) -> None:
@@ -52,7 +52,7 @@ async def test_pay_returns_a_signature_razorpays_check_accepts(sandbox: SandboxP
     payment_id, signature = sandbox.pay(order.id)
 
     assert re.fullmatch(r"pay_[A-Za-z0-9]{14}", payment_id)
-    assert verify_payment_signature(order.id, payment_id, signature, ENV["RAZORPAY_KEY_SECRET"])
+    assert verify_payment_signature(order.id, payment_id, signature, SECRETS.key_secret)
     assert sandbox.verify_payment(order.id, payment_id, signature)
     assert not sandbox.verify_payment(order.id, payment_id, signature[::-1])
     [payment] = await sandbox.fetch_order_payments(order.id)
@@ -142,7 +142,7 @@ async def test_webhook_bodies_are_shaped_and_signed_like_razorpays(
 
     raw_body, signature = sandbox.webhook_body(event, payment_id)
 
-    assert verify_webhook_signature(raw_body, signature, ENV["RAZORPAY_WEBHOOK_SECRET"])
+    assert verify_webhook_signature(raw_body, signature, SECRETS.webhook_secret)
     assert sandbox.verify_webhook(raw_body, signature)
     assert not sandbox.verify_webhook(raw_body.replace(b"10000", b"100"), signature)
     body = orjson.loads(raw_body)
@@ -195,16 +195,18 @@ async def test_unknown_webhook_events_are_refused(sandbox: SandboxProvider) -> N
         sandbox.webhook_body("invoice.paid", payment_id)
 
 
-async def test_local_default_secrets_sign_when_nothing_is_configured() -> None:
-    unconfigured = SandboxProvider(sandbox_settings(_settings({})))
+async def test_each_sandbox_draws_its_own_secrets() -> None:
+    unconfigured = SandboxProvider()
     order = await unconfigured.create_order(10_000, "INR", "cg_11", {})
     payment_id, signature = unconfigured.pay(order.id)
+    delivery = unconfigured.webhook_delivery("payment.captured", payment_id)
 
     assert unconfigured.key_id == SANDBOX_KEY_ID
-    assert SandboxProvider().verify_payment(order.id, payment_id, signature)
-    assert not SandboxProvider(sandbox_settings(_settings(ENV))).verify_payment(
-        order.id, payment_id, signature
-    )
+    assert unconfigured.verify_payment(order.id, payment_id, signature)
+    assert unconfigured.verify_webhook(delivery.raw_body, delivery.headers[SIGNATURE_HEADER])
+    other = SandboxProvider()
+    assert not other.verify_payment(order.id, payment_id, signature)
+    assert not other.verify_webhook(delivery.raw_body, delivery.headers[SIGNATURE_HEADER])
     assert "secret" not in repr(SandboxSettings())
     assert "secret" not in repr(unconfigured)
 
@@ -218,5 +220,7 @@ async def test_the_environment_picks_the_provider() -> None:
     )
     assert isinstance(razorpay, RazorpayProvider)
     await razorpay.aclose()
-    with pytest.raises(ValueError, match="both"):
+    with pytest.raises(ValueError, match="RAZORPAY_KEY_SECRET, RAZORPAY_WEBHOOK_SECRET"):
         payment_provider(_settings({"RAZORPAY_KEY_ID": "rzp_live_only_the_id"}))
+    with pytest.raises(ValueError, match="RAZORPAY_KEY_ID, RAZORPAY_KEY_SECRET"):
+        payment_provider(_settings({"RAZORPAY_WEBHOOK_SECRET": "a-webhook-secret-alone"}))
