@@ -6,6 +6,7 @@ Code above `datasources/` receives a `Backends` and never learns which one it go
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
 
 from datasources.cache.base import Cache
@@ -35,6 +36,16 @@ from datasources.topology import mysql_topology
 from settings import Settings
 
 READINESS_TIMEOUT_SECONDS = 2.0
+
+
+@dataclass(frozen=True, slots=True)
+class BackendCheck:
+    status: str  # "ok" or "down: <error type>"
+    required: bool  # False: the gateway still serves without it, degraded
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
 
 
 @dataclass
@@ -72,18 +83,25 @@ class Backends:
             applied[engine.name] = await migrate(engine, Role.SHARD)
         return applied
 
-    async def readiness(self) -> dict[str, str]:
-        """'ok' or the failure, per backend."""
-        checks = {e.name: e.ping() for e in (self.catalog_engine, *self.shard_engines)}
-        checks[f"cache:{self.cache.name}"] = self.cache.ping()
-        checks[SEARCH_CHECK] = _search_ready(self.search)
+    async def readiness(self) -> dict[str, BackendCheck]:
+        """Each backend's answer, and whether this process can serve without it."""
+        checks: dict[str, tuple[Awaitable[object], bool]] = {}
+        for engine in (self.catalog_engine, *self.shard_engines):
+            checks[engine.name] = (engine.ping(), True)
+            for replica in range(engine.replica_count):
+                checks[f"{engine.name}:replica-{replica}"] = (engine.ping(replica), False)
+        # Without the cache or search the gateway serves (from the databases): degraded.
+        checks[f"cache:{self.cache.name}"] = (self.cache.ping(), False)
+        checks["search"] = (_search_ready(self.search), False)
         results = await asyncio.gather(
-            *(asyncio.wait_for(c, READINESS_TIMEOUT_SECONDS) for c in checks.values()),
+            *(asyncio.wait_for(check, READINESS_TIMEOUT_SECONDS) for check, _ in checks.values()),
             return_exceptions=True,
         )
         return {
-            name: "ok" if result is None else f"down: {type(result).__name__}"
-            for name, result in zip(checks, results, strict=True)
+            name: BackendCheck(
+                "ok" if result is None else f"down: {type(result).__name__}", required
+            )
+            for (name, (_, required)), result in zip(checks.items(), results, strict=True)
         }
 
     async def close(self) -> None:
@@ -111,9 +129,6 @@ async def _open_sql(settings: Settings) -> tuple[SqlEngine, tuple[SqlEngine, ...
         for i, target in enumerate(topology.shards)
     ]
     return catalog, tuple(shards), topology.bucket_map
-
-
-SEARCH_CHECK = "search"
 
 
 async def _search_ready(engine: SearchEngine) -> None:

@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from datasources.backends import SEARCH_CHECK, Backends
+from datasources.backends import Backends
 
 
 def health_routes(backends: Callable[[], Backends]) -> list[Route]:
@@ -18,11 +18,13 @@ def health_routes(backends: Callable[[], Backends]) -> list[Route]:
 
     async def readyz(request: Request) -> Response:
         checks = await backends().readiness()
-        # Search down still serves (queries fall back to the database): degraded, not unready.
-        ready = all(status == "ok" for name, status in checks.items() if name != SEARCH_CHECK)
-        degraded = not ready or checks.get(SEARCH_CHECK) != "ok"
+        # 503 only when this process cannot serve; a lost cache, replica or search engine
+        # makes it slower (or search less rich), so it stays in rotation as `degraded`.
+        ready = all(check.ok for check in checks.values() if check.required)
+        degraded = not all(check.ok for check in checks.values())
+        status = "unavailable" if not ready else "degraded" if degraded else "ready"
         return JSONResponse(
-            {"status": "degraded" if degraded else "ready", "backends": checks},
+            {"status": status, "backends": {name: check.status for name, check in checks.items()}},
             status_code=200 if ready else 503,
         )
 

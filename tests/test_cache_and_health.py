@@ -87,8 +87,10 @@ async def test_with_redis_unreachable_the_gateway_answers_from_the_database(
                 assert body == {"data": {"course": {"title": course.title}}}
             listed = await graphql(http, "{ courses { edges { node { id } } } }")
             assert len(listed["data"]["courses"]["edges"]) == 1
+            # It serves without the cache, so it stays in rotation: degraded, not unready.
             ready = await http.get("/readyz")
-            assert ready.status_code == 503
+            assert ready.status_code == 200
+            assert ready.json()["status"] == "degraded"
             assert ready.json()["backends"]["cache:redis"].startswith("down")
             assert ready.json()["backends"]["catalog"] == "ok"
     finally:
@@ -102,6 +104,18 @@ async def test_health_and_readiness(client: httpx.AsyncClient) -> None:
     sql_and_cache = {k: v for k, v in backends_status.items() if not k.startswith("search")}
     assert set(sql_and_cache.values()) == {"ok"}
     assert ready.status_code == 200
+
+
+async def test_a_database_that_cannot_answer_makes_the_process_unready(
+    client: httpx.AsyncClient, backends: Backends
+) -> None:
+    await backends.shard_engines[-1].close()
+    assert (await client.get("/healthz")).status_code == 200  # alive, but not to be sent traffic
+    ready = await client.get("/readyz")
+    assert ready.status_code == 503
+    assert ready.json()["status"] == "unavailable"
+    assert ready.json()["backends"][backends.shard_engines[-1].name].startswith("down")
+    assert ready.json()["backends"]["catalog"] == "ok"
 
 
 async def test_unexpected_errors_are_masked_for_clients(
@@ -123,7 +137,7 @@ async def test_unexpected_errors_are_masked_for_clients(
 
 def test_embedded_default_needs_no_configuration(tmp_path: Path) -> None:
     settings = Settings.from_env({"COURSEGATE_DATA_DIR": str(tmp_path)})
-    assert not settings.uses_mysql and settings.redis_url is None
+    assert not settings.production and settings.redis_url is None
     assert (
         settings.jwt_secret == Settings.from_env({"COURSEGATE_DATA_DIR": str(tmp_path)}).jwt_secret
     )

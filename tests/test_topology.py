@@ -7,12 +7,16 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
+from datasources.backends import open_backends
 from datasources.sql.mysql_engine import MysqlEngine
 from datasources.topology import mysql_topology
+from gateway import create_app
 from settings import Settings
 from tests import servers
+from tests.conftest import with_unreachable_razorpay
 
 
 def _topology_file(tmp_path: Path, document: dict[str, Any]) -> Settings:
@@ -77,3 +81,37 @@ async def test_lagging_reads_go_to_a_replica_and_the_rest_to_the_primary(
             assert await tx.fetch_all("SELECT name FROM whoami") == [("primary",)]
     finally:
         await engine.close()
+
+
+async def test_a_replica_that_is_down_costs_capacity_not_service(
+    tmp_path: Path, mariadb_databases: dict[str, Any]
+) -> None:
+    """Nothing listens on port 1: the replica never answers. The gateway still starts, lagging
+    reads go to the primary, and readiness says degraded while staying in rotation."""
+    down = "mysql://root@127.0.0.1:1/replica"
+    settings = with_unreachable_razorpay(
+        _topology_file(
+            tmp_path,
+            {
+                "catalog": {
+                    "primary": servers.mysql_url(mariadb_databases["catalog"]),
+                    "replicas": [down],
+                },
+                "shards": [servers.mysql_url(name) for name in mariadb_databases["shards"]],
+            },
+        )
+    )
+    backends = await open_backends(settings)
+    try:
+        await backends.migrate()
+        lagging = await backends.catalog_engine.fetch_all_lagging("SELECT 42")
+        assert [tuple(row) for row in lagging] == [(42,)]
+        transport = httpx.ASGITransport(app=create_app(settings, backends))
+        async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as http:
+            ready = await http.get("/readyz")
+        assert ready.status_code == 200
+        assert ready.json()["status"] == "degraded"
+        assert ready.json()["backends"]["catalog:replica-0"].startswith("down")
+        assert ready.json()["backends"]["catalog"] == "ok"
+    finally:
+        await backends.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -23,6 +24,7 @@ from datasources.sql.engine import (
 )
 from datasources.sql.timestamps import to_db
 
+logger = logging.getLogger(__name__)
 _INTEGRITY_ERRORS = (pymysql.err.IntegrityError,)
 _DEADLOCK, _LOCK_WAIT_TIMEOUT = 1213, 1205
 
@@ -123,14 +125,15 @@ class MysqlEngine:
 
     async def open(self) -> MysqlEngine:
         self._primary = await self._create_pool(self._url)
-        self._replicas = [await self._create_pool(url) for url in self._replica_urls]
+        # Replicas connect on first use, so a replica that is down does not stop the start.
+        self._replicas = [await self._create_pool(url, minsize=0) for url in self._replica_urls]
         self._replica_cycle = itertools.cycle(self._replicas) if self._replicas else None
         return self
 
-    async def _create_pool(self, url: str) -> aiomysql.Pool:
+    async def _create_pool(self, url: str, minsize: int = 1) -> aiomysql.Pool:
         return await aiomysql.create_pool(
             **parse_mysql_url(url),
-            minsize=1,
+            minsize=minsize,
             maxsize=self._pool_size,
             autocommit=True,
             charset="utf8mb4",
@@ -154,9 +157,18 @@ class MysqlEngine:
 
     async def fetch_all_lagging(self, sql: str, params: Params = ()) -> list[Row]:
         # Only reads that tolerate lag go to replicas: anything read before a cache fill or
-        # after the reader's own write stays on the primary.
-        async with self._pool(True).acquire() as connection:
-            return await _Executor(connection).fetch_all(sql, params)
+        # after the reader's own write stays on the primary. A replica that cannot answer
+        # leaves the read to the primary: losing a replica costs capacity, not correctness.
+        replica = self._pool(True)
+        if replica is not self._primary:
+            try:
+                async with replica.acquire() as connection:
+                    return await _Executor(connection).fetch_all(sql, params)
+            except (pymysql.err.OperationalError, OSError) as error:
+                logger.warning(
+                    "%s: a read replica failed (%s); reading the primary", self.name, error
+                )
+        return await self.fetch_all(sql, params)
 
     async def execute(self, sql: str, params: Params = ()) -> int:
         async with self._pool(False).acquire() as connection:
@@ -186,10 +198,14 @@ class MysqlEngine:
                 raise
             await connection.commit()
 
-    async def ping(self) -> None:
-        for pool in [self._pool(False), *self._replicas]:
-            async with pool.acquire() as connection:
-                await connection.ping(reconnect=False)
+    @property
+    def replica_count(self) -> int:
+        return len(self._replica_urls)
+
+    async def ping(self, replica: int | None = None) -> None:
+        pool = self._pool(False) if replica is None else self._replicas[replica]
+        async with pool.acquire() as connection:
+            await connection.ping(reconnect=False)
 
     async def close(self) -> None:
         for pool in [p for p in [self._primary, *self._replicas] if p is not None]:

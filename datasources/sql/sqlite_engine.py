@@ -137,7 +137,13 @@ class SqliteEngine:
                     await _to_completion(self._run(writer, "ROLLBACK"))
                 raise
 
-    async def ping(self) -> None:
+    @property
+    def replica_count(self) -> int:
+        return 0
+
+    async def ping(self, replica: int | None = None) -> None:
+        if replica is not None:
+            raise IndexError("an embedded database has no replicas")
         await self.fetch_one("SELECT 1")
 
     async def close(self) -> None:
