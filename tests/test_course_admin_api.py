@@ -106,7 +106,7 @@ async def test_updates_are_seen_by_the_next_read(
         UPDATE,
         {
             "id": str(course.id),
-            "input": {"title": "Renamed Course", "pricePaise": 100, "validityDays": None},
+            "input": {"title": "Renamed Course", "pricePaise": 100},
         },
         ADMIN,
     )
@@ -114,12 +114,27 @@ async def test_updates_are_seen_by_the_next_read(
     assert (await graphql(client, details))["data"]["course"] == {
         "title": "Renamed Course",
         "price": 100,
-        "validityDays": None,
+        "validityDays": 30,
     }
     await graphql(client, UPDATE, {"id": str(course.id), "input": {"isActive": False}}, ADMIN)
     assert (await graphql(client, details))["data"]["course"] is None
     listed = await graphql(client, "{ courses { edges { node { id } } } }")
     assert listed["data"]["courses"]["edges"] == []
+
+
+async def test_validity_changes_only_through_change_course_validity(
+    client: httpx.AsyncClient, backends: Backends
+) -> None:
+    """updateCourse would change the course without re-deriving any subscription's expiry."""
+    course = await add_course(backends, validity_days=30)
+    for validity in (90, None):
+        variables = {"id": str(course.id), "input": {"title": "Renamed", "validityDays": validity}}
+        refused = (await graphql(client, UPDATE, variables, ADMIN))["data"]["updateCourse"]
+        assert refused["__typename"] == "InvalidInput"
+        assert refused["field"] == "validityDays"
+        assert "changeCourseValidity" in refused["message"]
+    unchanged = await backends.uncached_catalog.get_courses([course.id])
+    assert (unchanged[course.id].title, unchanged[course.id].validity_days) == (course.title, 30)
 
 
 async def test_update_problems(client: httpx.AsyncClient, backends: Backends) -> None:

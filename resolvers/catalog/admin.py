@@ -44,6 +44,13 @@ async def update_course(
         return course_id
     if not changes:
         return invalid("input", "input: give at least one field to change")
+    if "validity_days" in changes:
+        # One path changes validity, and it also re-derives every subscription's expiry.
+        return invalid(
+            "validityDays",
+            "validityDays: change it with changeCourseValidity, which also recomputes the"
+            " expiry of every subscription to the course",
+        )
     problem = check_course_fields(changes)
     if problem is not None:
         return problem

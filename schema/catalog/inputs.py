@@ -48,7 +48,7 @@ class CreateCourseInput:
         )
 
 
-@strawberry.input(description="Only the fields given change; validityDays: null means lifetime")
+@strawberry.input(description="Only the fields given change")
 class UpdateCourseInput:
     slug: str | None = strawberry.UNSET
     title: str | None = strawberry.UNSET
@@ -59,12 +59,14 @@ class UpdateCourseInput:
     tags: list[str] | None = strawberry.UNSET
     price_paise: int | None = strawberry.UNSET
     currency: str | None = strawberry.UNSET
-    validity_days: int | None = strawberry.UNSET
+    validity_days: int | None = strawberry.field(
+        default=strawberry.UNSET,
+        deprecation_reason="Refused here: changeCourseValidity changes it and every expiry",
+    )
     is_active: bool | None = strawberry.UNSET
 
     def changes(self) -> dict[str, object]:
-        """Given fields by column name, explicit nulls included (validation rejects them
-        everywhere but validityDays)."""
+        """Given fields by column name, explicit nulls included (validation rejects them)."""
         changes: dict[str, object] = {}
         for name in _UPDATE_FIELDS:
             value = getattr(self, name)
