@@ -23,7 +23,13 @@ from tests import servers
 JWT_SECRET = "test-secret-that-is-long-enough-for-hs256-and-for-hs512-too-0123456789"
 _TABLES_BY_ROLE = {
     "catalog": ("course_outbox", "typing_courses", "payment_order_index", "lifecycle_jobs"),
-    "shard": ("user_typing_courses", "payment_orders", "payment_events", "lifecycle_job_progress"),
+    "shard": (
+        "user_typing_courses",
+        "payment_orders",
+        "payment_events",
+        "lifecycle_job_progress",
+        "checkout_reservations",
+    ),
 }
 
 

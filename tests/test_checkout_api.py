@@ -148,6 +148,54 @@ async def test_start_checkout_returns_what_checkout_needs_once_per_key(
     assert provider_order.amount_paise == course.price_paise
 
 
+class GatedSandbox(SandboxProvider):
+    """Holds every order creation until the test releases it, so two requests can be inside
+    startCheckout at once; counts the provider orders asked for."""
+
+    def __init__(self) -> None:
+        super().__init__(SandboxSettings(key_secret=KEY_SECRET, webhook_secret=WEBHOOK_SECRET))
+        self.asked = 0
+        self.first_asked, self.second_asked, self.release = (asyncio.Event() for _ in range(3))
+
+    async def create_order(self, *args: Any, **kwargs: Any) -> Any:
+        self.asked += 1
+        (self.first_asked if self.asked == 1 else self.second_asked).set()
+        await self.release.wait()
+        return await super().create_order(*args, **kwargs)
+
+
+async def test_concurrent_starts_with_one_key_create_one_provider_order(
+    client: httpx.AsyncClient, backends: Backends
+) -> None:
+    gated = GatedSandbox()
+    backends.payments = gated
+    course = await _course(backends, "raced")
+    holder = asyncio.create_task(_start(client, 8, course.id, "double-click"))
+    await gated.first_asked.wait()  # the first request is inside the provider call
+    racer = asyncio.create_task(_start(client, 8, course.id, "double-click"))
+    second_asked = asyncio.create_task(gated.second_asked.wait())
+    done, _ = await asyncio.wait({racer, second_asked}, return_when=asyncio.FIRST_COMPLETED)
+    assert second_asked not in done, "a second provider order was asked for the same key"
+    second_asked.cancel()
+    assert racer.result()["__typename"] == "PaymentUnavailable"
+    assert "try again with the same key" in racer.result()["message"]
+    gated.release.set()
+    first = await holder
+    assert first["__typename"] == "StartCheckoutSuccess"
+    retried = await _start(client, 8, course.id, "double-click")
+    assert retried["order"] == first["order"]
+    assert gated.asked == 1
+
+
+async def test_a_provider_failure_frees_the_key_for_a_retry(
+    client: httpx.AsyncClient, backends: Backends, sandbox: SandboxProvider
+) -> None:
+    cheap = await _course(backends, "too-cheap", price_paise=50)  # the provider refuses < 1 INR
+    assert (await _start(client, 9, cheap.id, "k"))["__typename"] == "PaymentFailed"
+    retried = await _start(client, 9, cheap.id, "k")
+    assert retried["__typename"] == "PaymentFailed"  # asked the provider again, not "in progress"
+
+
 async def test_start_checkout_refuses_what_cannot_be_bought(
     client: httpx.AsyncClient, backends: Backends, sandbox: SandboxProvider
 ) -> None:
@@ -406,14 +454,20 @@ async def test_the_reconciler_settles_orders_whose_news_never_came(
 
 
 async def test_concurrent_starts_with_one_key_share_one_order(
-    client: httpx.AsyncClient, backends: Backends, sandbox: SandboxProvider
+    client: httpx.AsyncClient, backends: Backends
 ) -> None:
+    counting = GatedSandbox()
+    counting.release.set()
+    backends.payments = counting
     course = await _course(backends, "double-click")
 
     results = await asyncio.gather(*(_start(client, 23, course.id, "click") for _ in range(5)))
+    # Whoever lost the race to the key is told to retry; the retry gets the one order.
+    assert {r["__typename"] for r in results} <= {"StartCheckoutSuccess", "PaymentUnavailable"}
+    retried = await _start(client, 23, course.id, "click")
+    orders = {r["order"]["orderId"] for r in [*results, retried] if "order" in r}
 
-    assert {r["__typename"] for r in results} == {"StartCheckoutSuccess"}
-    assert len({r["order"]["orderId"] for r in results}) == 1
+    assert len(orders) == 1 and counting.asked == 1
     engine = backends.uncached_subscriptions.shard_for(23)
     row = await engine.fetch_one("SELECT COUNT(*) FROM payment_orders WHERE user_id = ?", (23,))
     assert row is not None and int(row[0]) == 1

@@ -291,6 +291,25 @@ SHARD_MIGRATIONS: tuple[Migration, ...] = (
             " ADD INDEX IF NOT EXISTS ix_utc_course_id (typing_course_id, id)",
         ),
     ),
+    Migration(
+        4,
+        "checkout_reservations (an idempotency key being turned into a provider order)",
+        sqlite=(
+            """CREATE TABLE IF NOT EXISTS checkout_reservations (
+                user_id INTEGER NOT NULL,
+                idempotency_key TEXT NOT NULL,
+                reserved_at TIMESTAMP NOT NULL,
+                PRIMARY KEY (user_id, idempotency_key))""",
+        ),
+        mysql=(
+            f"""CREATE TABLE IF NOT EXISTS checkout_reservations (
+                user_id BIGINT NOT NULL,
+                idempotency_key VARCHAR(64) NOT NULL,
+                reserved_at DATETIME(6) NOT NULL,
+                PRIMARY KEY (user_id, idempotency_key)
+            ) {_MYSQL_TABLE_OPTIONS}""",
+        ),
+    ),
 )
 
 MIGRATIONS_BY_ROLE = {Role.CATALOG: CATALOG_MIGRATIONS, Role.SHARD: SHARD_MIGRATIONS}

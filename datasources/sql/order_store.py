@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from datasources.ids import IdGenerator
 from datasources.sql.engine import Row, SqlEngine, SqlExecutor
@@ -20,6 +20,9 @@ from records.orders import NewPaymentOrder, PaymentOrder
 from records.subscriptions import Subscription, SubscriptionStatus
 
 CREATED_STATE = "created"
+# Longer than a provider call may take (the Razorpay adapter's whole deadline is 15 s), so a live
+# holder is never overtaken; a holder that crashed frees its key after this long.
+RESERVATION_LEASE = timedelta(seconds=60)
 
 _ORDER_COLUMNS = (
     "id, user_id, course_id, provider_order_id, idempotency_key, amount_paise, currency,"
@@ -184,6 +187,31 @@ class OrderStore:
         )
         return None if row is None else int(row[0])
 
+    async def reserve_key(self, user_id: int, idempotency_key: str, now: datetime) -> bool:
+        """True when this caller may create the provider order for the key: it holds a fresh
+        reservation, or took over one older than RESERVATION_LEASE (its holder crashed or
+        gave up). False while another request is creating it."""
+        engine = self._shard(user_id)
+        reserved = await engine.execute(
+            f"{engine.dialect.insert_ignore} INTO checkout_reservations"
+            " (user_id, idempotency_key, reserved_at) VALUES (?, ?, ?)",
+            (user_id, idempotency_key, now),
+        )
+        if reserved:
+            return True
+        taken_over = await engine.execute(
+            "UPDATE checkout_reservations SET reserved_at = ?"
+            " WHERE user_id = ? AND idempotency_key = ? AND reserved_at < ?",
+            (now, user_id, idempotency_key, now - RESERVATION_LEASE),
+        )
+        return taken_over == 1
+
+    async def release_key(self, user_id: int, idempotency_key: str) -> None:
+        await self._shard(user_id).execute(
+            "DELETE FROM checkout_reservations WHERE user_id = ? AND idempotency_key = ?",
+            (user_id, idempotency_key),
+        )
+
     async def create(self, new: NewPaymentOrder, now: datetime) -> PaymentOrder:
         """Indexes the provider order, then stores it on the buyer's shard. A concurrent request
         with the same idempotency key that got there first wins: its order is returned, and this
@@ -215,6 +243,7 @@ class OrderStore:
         stored = await self._primary_by_key(engine, new.user_id, new.idempotency_key)
         if stored is None:
             raise RuntimeError("an inserted order could not be read back")
+        await self.release_key(new.user_id, new.idempotency_key)  # the order row guards it now
         return stored
 
     async def _primary_by_key(

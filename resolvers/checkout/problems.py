@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from resolvers.errors import Problem, ProblemKind
 
+CHECKOUT_IN_PROGRESS = Problem(
+    ProblemKind.PAYMENT_UNAVAILABLE,
+    "another request with this idempotency key is creating its order: try again with the same key",
+)
 COURSE_IS_FREE = Problem(
     ProblemKind.COURSE_IS_FREE, "this course is free: enrol instead of buying it"
 )

@@ -9,6 +9,7 @@ from datasources.payments.provider import PaymentProviderRejected, PaymentProvid
 from domain.checkout.receipts import receipt_for
 from records.orders import NewPaymentOrder, PaymentOrder
 from resolvers.checkout.problems import (
+    CHECKOUT_IN_PROGRESS,
     COURSE_IS_FREE,
     PROVIDER_REFUSED,
     PROVIDER_UNAVAILABLE,
@@ -50,6 +51,13 @@ async def start_checkout(
         return not_found("course")
     if course.is_free:
         return COURSE_IS_FREE
+    # One provider order per key, also when two requests with it arrive together: only the
+    # holder of the key's reservation asks the provider.
+    if not await orders.reserve_key(user_id, idempotency_key, ctx.now):
+        existing = await orders.find_by_key(user_id, idempotency_key)
+        if existing is not None:
+            return _same_attempt(existing, course_id, key_id)
+        return CHECKOUT_IN_PROGRESS
     receipt = receipt_for(user_id, course.id, idempotency_key)
     notes = {"user_id": str(user_id), "course_id": str(course.id)}
     try:
@@ -58,9 +66,11 @@ async def start_checkout(
         )
     except PaymentProviderUnavailable:
         log.warning("provider order for course %s not created: provider unavailable", course.id)
+        await orders.release_key(user_id, idempotency_key)
         return PROVIDER_UNAVAILABLE
     except PaymentProviderRejected as rejected:
         log.warning("provider refused an order for course %s: %s", course.id, rejected.code)
+        await orders.release_key(user_id, idempotency_key)
         return PROVIDER_REFUSED
     stored = await orders.create(
         NewPaymentOrder(
