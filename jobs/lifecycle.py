@@ -21,10 +21,10 @@ from datetime import UTC, datetime, timedelta
 from datasources.backends import Backends
 from datasources.sql import lifecycle_batches as batches
 from datasources.sql.engine import retry_on_conflict
-from domain.subscriptions.expiry import grant_expiry
+from domain.subscriptions.expiry import after_grant, running_access
 from records.catalog import Course
 from records.lifecycle_jobs import JobKind, JobState, LifecycleJob, ShardProgress
-from records.subscriptions import Subscription
+from records.subscriptions import Access, Subscription
 
 log = logging.getLogger("coursegate.lifecycle")
 
@@ -50,16 +50,10 @@ class CourseGone(Exception):
 
 def renewal_for(
     current: Subscription | None, now: datetime, validity_days: int | None
-) -> batches.Renewal | None:
+) -> Access | None:
     """A grant: a new or ended subscription starts now; an active one is extended from its
     current end; lifetime access stays as it is."""
-    if current is None or not current.is_active_at(now):
-        return batches.Renewal(now, grant_expiry(now, None, validity_days))
-    if current.expires_at is None:
-        return None
-    return batches.Renewal(
-        current.enrolled_at, grant_expiry(now, current.expires_at, validity_days)
-    )
+    return after_grant(running_access(current, now), now, validity_days)
 
 
 class LifecycleRunner:

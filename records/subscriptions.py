@@ -25,6 +25,9 @@ class Subscription:
     status: SubscriptionStatus
     source: str
     updated_at: datetime
+    # Days of renewals and admin extensions in expires_at, which a validity change keeps
+    # (the rule: domain/subscriptions/expiry.py).
+    kept_days: int = 0
 
     def is_active_at(self, now: datetime) -> bool:
         return self.status is SubscriptionStatus.ACTIVE and (
@@ -38,6 +41,16 @@ class Subscription:
         if self.expires_at is None:
             return None
         return max(0, (self.expires_at - now) // timedelta(days=1))
+
+
+@dataclass(frozen=True, slots=True)
+class Access:
+    """A subscription's run of access: when it started, when it ends (None: never), and the
+    days of renewals and extensions in that end (domain/subscriptions/expiry.py)."""
+
+    enrolled_at: datetime
+    expires_at: datetime | None
+    kept_days: int = 0
 
 
 @dataclass(frozen=True, slots=True)

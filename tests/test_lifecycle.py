@@ -13,7 +13,8 @@ import pytest
 
 import cli
 from datasources.backends import Backends, open_backends
-from datasources.sql.subscription_store import subscription_from_row
+from datasources.payments.sandbox import SandboxProvider
+from datasources.sql.subscription_store import COLUMNS, subscription_from_row
 from jobs.lifecycle import LifecycleRunner
 from records.catalog import Course
 from records.lifecycle_jobs import JobKind, JobState
@@ -23,7 +24,6 @@ from tests.conftest import graphql, token_for
 from tests.factories import add_course
 
 ADMIN = token_for(1, admin=True)
-_ROW_COLUMNS = "id, user_id, typing_course_id, enrolled_at, expires_at, status, source, updated_at"
 _JOB_FIELDS = "id kind state processed changed total shards { shard processed total finished }"
 _JOB = f"query ($id: ID!) {{ job(id: $id) {{ {_JOB_FIELDS} }} }}"
 _RESULT = f"""
@@ -63,7 +63,7 @@ async def course_rows(backends: Backends, course_id: int) -> list[Subscription]:
     rows: list[Subscription] = []
     for engine in backends.shard_engines:
         found = await engine.fetch_all(
-            f"SELECT {_ROW_COLUMNS} FROM user_typing_courses WHERE typing_course_id = ?",
+            f"SELECT {COLUMNS} FROM user_typing_courses WHERE typing_course_id = ?",
             (course_id,),
         )
         rows += [subscription_from_row(row) for row in found]
@@ -188,6 +188,56 @@ async def test_validity_change_over_every_shard_survives_a_crash_and_resume(
     new = after["data"]["me"]["subscriptions"]["edges"][0]["node"]["expiresAt"]
     parsed = datetime.fromisoformat(new) - datetime.fromisoformat(old)
     assert parsed == timedelta(days=15)
+
+
+_START = """mutation ($c: ID!, $k: String!) { startCheckout(courseId: $c, idempotencyKey: $k) {
+    ... on StartCheckoutSuccess { order { orderId } } } }"""
+_CONFIRM = """mutation ($o: String!, $p: String!, $s: String!) {
+    confirmPayment(orderId: $o, paymentId: $p, signature: $s) { __typename } }"""
+
+
+async def _buy(
+    client: httpx.AsyncClient, sandbox: SandboxProvider, user_id: int, course: Course, key: str
+) -> None:
+    token = token_for(user_id)
+    started = await graphql(client, _START, {"c": str(course.id), "k": key}, token)
+    order_id = started["data"]["startCheckout"]["order"]["orderId"]
+    payment_id, signature = sandbox.pay(order_id)
+    variables = {"o": order_id, "p": payment_id, "s": signature}
+    confirmed = await graphql(client, _CONFIRM, variables, token)
+    assert confirmed["data"]["confirmPayment"]["__typename"] == "ConfirmPaymentSuccess"
+
+
+async def _run_job(client: httpx.AsyncClient, backends: Backends, mutation: str, **v: Any) -> None:
+    body = await graphql(client, mutation, {"course": v.pop("course"), **v}, ADMIN)
+    job = next(iter(body["data"].values()))["job"]
+    finished = await LifecycleRunner(backends).run_once(int(job["id"]))
+    assert finished is not None and finished.state is JobState.DONE
+
+
+async def test_a_validity_change_keeps_every_extension_and_renewal(
+    client: httpx.AsyncClient, backends: Backends
+) -> None:
+    """expires_at = enrolled_at + validity + renewal and extension days: a change of validity
+    re-derives the first part only (domain/subscriptions/expiry.py)."""
+    backends.payments = sandbox = SandboxProvider()
+    course = await add_course(backends, validity_days=30, price_paise=49_900)
+    extended, renewed = 41, 42
+    for user in (extended, renewed):
+        await _buy(client, sandbox, user, course, "first")
+    await _buy(client, sandbox, renewed, course, "renewal")  # +30 days while active
+    await _run_job(client, backends, _EXTEND, course=str(course.id), days=10)  # everyone +10
+
+    await _run_job(client, backends, _CHANGE_VALIDITY, course=str(course.id), days=90)
+
+    rows = {row.user_id: row for row in await course_rows(backends, course.id)}
+    expected = {extended: 90 + 10, renewed: 90 + 30 + 10}
+    for user, days in expected.items():
+        row = rows[user]
+        assert row.expires_at == row.enrolled_at + timedelta(days=days), user
+    await _run_job(client, backends, _CHANGE_VALIDITY, course=str(course.id), days=7)
+    shorter = {row.user_id: row for row in await course_rows(backends, course.id)}
+    assert shorter[renewed].expires_at == shorter[renewed].enrolled_at + timedelta(days=7 + 40)
 
 
 async def test_lifetime_validity_clears_every_expiry(

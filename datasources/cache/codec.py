@@ -89,6 +89,7 @@ def encode_subscriptions(subscriptions: list[Subscription]) -> bytes:
                 s.status.value,
                 s.source,
                 s.updated_at,
+                s.kept_days,
             ]
             for s in subscriptions
         ]
@@ -110,6 +111,7 @@ def decode_subscriptions(raw: bytes) -> list[Subscription]:
                 status=SubscriptionStatus(row[5]),
                 source=row[6],
                 updated_at=updated_at,
+                kept_days=row[8] if len(row) > 8 else 0,  # entries cached before the column
             )
         )
     return subscriptions

@@ -14,13 +14,13 @@ from datetime import datetime, timedelta
 
 from datasources.ids import IdGenerator
 from datasources.sql.engine import SqlEngine, SqlExecutor
-from datasources.sql.subscription_store import subscription_from_row
-from records.subscriptions import Subscription, SubscriptionStatus
+from datasources.sql.subscription_store import COLUMNS, subscription_from_row
+from domain.subscriptions.expiry import validity_expiry
+from records.subscriptions import Access, Subscription, SubscriptionStatus
 
-_COLUMNS = "id, user_id, typing_course_id, enrolled_at, expires_at, status, source, updated_at"
 _INSERT = (
     "INSERT INTO user_typing_courses (id, user_id, typing_course_id, enrolled_at, expires_at,"
-    " status, source, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+    " status, source, updated_at, kept_days) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 
 
@@ -41,15 +41,8 @@ class BatchOutcome:
     changed_users: tuple[int, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class Renewal:
-    """What a grant writes for one user: enrolment start and end of access (None: lifetime)."""
-
-    enrolled_at: datetime
-    expires_at: datetime | None
-
-
-Renew = Callable[[Subscription | None], Renewal | None]
+# What a grant gives one user, from their current row (None: leave the row as it is).
+Renew = Callable[[Subscription | None], Access | None]
 
 
 async def count_course_rows(shard: SqlEngine, course_id: int) -> int:
@@ -118,30 +111,31 @@ async def _next_course_rows(
     tx: SqlExecutor, shard: SqlEngine, course_id: int, after_id: int, limit: int
 ) -> list[Subscription]:
     rows = await tx.fetch_all(
-        f"SELECT {_COLUMNS} FROM user_typing_courses WHERE typing_course_id = ? AND id > ?"
+        f"SELECT {COLUMNS} FROM user_typing_courses WHERE typing_course_id = ? AND id > ?"
         f" ORDER BY id LIMIT ?{shard.dialect.for_update}",
         (course_id, after_id, limit),
     )
     return [subscription_from_row(row) for row in rows]
 
 
-async def _set_expiry(
-    tx: SqlExecutor, new_expiry: dict[Subscription, datetime | None], now: datetime
-) -> None:
-    """One UPDATE for the whole batch: a CASE picks each row's new expiry."""
-    if not new_expiry:
+async def _set_expiry(tx: SqlExecutor, changes: dict[Subscription, Access], now: datetime) -> None:
+    """One UPDATE for the whole batch: a CASE picks each row's new expiry and kept days."""
+    if not changes:
         return
-    cases = " ".join("WHEN ? THEN ?" for _ in new_expiry)
-    params: list[object] = []
-    for row, expires_at in new_expiry.items():
-        params += [row.id, expires_at]
-    users = sorted({row.user_id for row in new_expiry})
-    ids = [row.id for row in new_expiry]
+    cases = " ".join("WHEN ? THEN ?" for _ in changes)
+    expiry_params: list[object] = []
+    kept_params: list[object] = []
+    for row, access in changes.items():
+        expiry_params += [row.id, access.expires_at]
+        kept_params += [row.id, access.kept_days]
+    users = sorted({row.user_id for row in changes})
+    ids = [row.id for row in changes]
     await tx.execute(
-        f"UPDATE user_typing_courses SET expires_at = CASE id {cases} END, updated_at = ?"
+        f"UPDATE user_typing_courses SET expires_at = CASE id {cases} END,"
+        f" kept_days = CASE id {cases} END, updated_at = ?"
         f" WHERE user_id IN ({', '.join('?' * len(users))})"
         f" AND id IN ({', '.join('?' * len(ids))})",
-        (*params, now, *users, *ids),
+        (*expiry_params, *kept_params, now, *users, *ids),
     )
 
 
@@ -151,19 +145,22 @@ async def _course_batch(
     course_id: int,
     now: datetime,
     limit: int,
-    expiry_of: Callable[[Subscription], datetime | None],
+    access_of: Callable[[Subscription], Access],
 ) -> BatchOutcome:
-    """Next `limit` rows of the course after the cursor: rows whose expiry_of differs from
-    their current expiry get it; the cursor moves past every row looked at."""
+    """Next `limit` rows of the course after the cursor: active-status rows whose access_of
+    differs from what they hold get it; the cursor moves past every row looked at."""
     async with shard.transaction() as tx:
         cursor = await _locked_cursor(tx, shard, job_id, now)
         if cursor.finished:
             return BatchOutcome(cursor, ())
         rows = await _next_course_rows(tx, shard, course_id, cursor.last_key, limit)
+        active = [row for row in rows if row.status is SubscriptionStatus.ACTIVE]
+        new_expiry = {row: access_of(row) for row in active}
         new_expiry = {
-            row: expiry_of(row) for row in rows if row.status is SubscriptionStatus.ACTIVE
+            row: access
+            for row, access in new_expiry.items()
+            if (access.expires_at, access.kept_days) != (row.expires_at, row.kept_days)
         }
-        new_expiry = {row: e for row, e in new_expiry.items() if e != row.expires_at}
         await _set_expiry(tx, new_expiry, now)
         last_key = rows[-1].id if rows else cursor.last_key
         after = await _advance(
@@ -180,25 +177,28 @@ async def recompute_validity_batch(
     now: datetime,
     limit: int,
 ) -> BatchOutcome:
-    """expires_at = enrolled_at + validity (None: lifetime) for the course's active-status rows."""
+    """Re-derives the expiry of the course's active-status rows under its new validity,
+    keeping each row's renewal and extension days (domain/subscriptions/expiry.py)."""
 
-    def expiry_of(row: Subscription) -> datetime | None:
-        return None if validity_days is None else row.enrolled_at + timedelta(days=validity_days)
+    def access_of(row: Subscription) -> Access:
+        expires_at = validity_expiry(row.enrolled_at, validity_days, row.kept_days)
+        return Access(row.enrolled_at, expires_at, row.kept_days)
 
-    return await _course_batch(shard, job_id, course_id, now, limit, expiry_of)
+    return await _course_batch(shard, job_id, course_id, now, limit, access_of)
 
 
 async def extend_batch(
     shard: SqlEngine, job_id: int, course_id: int, days: int, now: datetime, limit: int
 ) -> BatchOutcome:
-    """Adds `days` to every subscription of the course active at `now` (lifetime stays)."""
+    """Adds `days` to every subscription of the course active at `now` (lifetime stays), as
+    extension days a later validity change keeps."""
 
-    def expiry_of(row: Subscription) -> datetime | None:
+    def access_of(row: Subscription) -> Access:
         if not row.is_active_at(now) or row.expires_at is None:
-            return row.expires_at
-        return row.expires_at + timedelta(days=days)
+            return Access(row.enrolled_at, row.expires_at, row.kept_days)
+        return Access(row.enrolled_at, row.expires_at + timedelta(days=days), row.kept_days + days)
 
-    return await _course_batch(shard, job_id, course_id, now, limit, expiry_of)
+    return await _course_batch(shard, job_id, course_id, now, limit, access_of)
 
 
 async def grant_batch(
@@ -223,7 +223,7 @@ async def grant_batch(
         current: dict[int, Subscription] = {}
         if users:
             rows = await tx.fetch_all(
-                f"SELECT {_COLUMNS} FROM user_typing_courses WHERE typing_course_id = ?"
+                f"SELECT {COLUMNS} FROM user_typing_courses WHERE typing_course_id = ?"
                 f" AND user_id IN ({', '.join('?' * len(users))}){shard.dialect.for_update}",
                 (course_id, *users),
             )
@@ -238,27 +238,27 @@ async def grant_batch(
                 continue
             changed.append(user_id)
             if existing is None:
-                new_id = ids.next_id()
-                expires_at = renewal.expires_at
                 inserts.append(
                     (
-                        new_id,
+                        ids.next_id(),
                         user_id,
                         course_id,
                         renewal.enrolled_at,
-                        expires_at,
+                        renewal.expires_at,
                         active,
                         source,
                         now,
+                        renewal.kept_days,
                     )
                 )
                 continue
             await tx.execute(
-                "UPDATE user_typing_courses SET enrolled_at = ?, expires_at = ?, status = ?,"
-                " source = ?, updated_at = ? WHERE user_id = ? AND id = ?",
+                "UPDATE user_typing_courses SET enrolled_at = ?, expires_at = ?, kept_days = ?,"
+                " status = ?, source = ?, updated_at = ? WHERE user_id = ? AND id = ?",
                 (
                     renewal.enrolled_at,
                     renewal.expires_at,
+                    renewal.kept_days,
                     active,
                     source,
                     now,

@@ -17,7 +17,7 @@ from datasources.sql.engine import Row, SqlEngine, SqlExecutor
 from datasources.sql.subscription_store import ShardedSubscriptionStore, locked_subscription
 from datasources.sql.timestamps import from_db_required
 from records.orders import NewPaymentOrder, PaymentOrder
-from records.subscriptions import Subscription, SubscriptionStatus
+from records.subscriptions import Access, Subscription, SubscriptionStatus
 
 CREATED_STATE = "created"
 # Longer than a provider call may take (the Razorpay adapter's whole deadline is 15 s), so a live
@@ -95,53 +95,50 @@ class LockedOrder:
             self._tx, self._engine.dialect, self.order.user_id, self.order.course_id
         )
 
-    async def put_subscription(
-        self, enrolled_at: datetime, expires_at: datetime | None, source: str, now: datetime
-    ) -> None:
-        """Makes the order's subscription active with these dates, creating it if needed."""
+    async def put_subscription(self, access: Access, source: str, now: datetime) -> None:
+        """Makes the order's subscription active with this access, creating it if needed."""
         current = await self.subscription()
         if current is None:
             await self._tx.execute(
                 "INSERT INTO user_typing_courses (id, user_id, typing_course_id, enrolled_at,"
-                " expires_at, status, source, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                " expires_at, status, source, updated_at, kept_days)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     self._ids.next_id(),
                     self.order.user_id,
                     self.order.course_id,
-                    enrolled_at,
-                    expires_at,
+                    access.enrolled_at,
+                    access.expires_at,
                     SubscriptionStatus.ACTIVE.value,
                     source,
                     now,
+                    access.kept_days,
                 ),
             )
             return
-        await self._update_subscription(
-            current.id, enrolled_at, expires_at, SubscriptionStatus.ACTIVE, source, now
-        )
+        await self._update_subscription(current.id, access, SubscriptionStatus.ACTIVE, source, now)
 
     async def end_subscription(
         self, current: Subscription, status: SubscriptionStatus, ended_at: datetime, now: datetime
     ) -> None:
-        await self._update_subscription(
-            current.id, current.enrolled_at, ended_at, status, current.source, now
-        )
+        ended = Access(current.enrolled_at, ended_at, current.kept_days)
+        await self._update_subscription(current.id, ended, status, current.source, now)
 
     async def _update_subscription(
         self,
         subscription_id: int,
-        enrolled_at: datetime,
-        expires_at: datetime | None,
+        access: Access,
         status: SubscriptionStatus,
         source: str,
         now: datetime,
     ) -> None:
         await self._tx.execute(
-            "UPDATE user_typing_courses SET enrolled_at = ?, expires_at = ?, status = ?,"
-            " source = ?, updated_at = ? WHERE user_id = ? AND id = ?",
+            "UPDATE user_typing_courses SET enrolled_at = ?, expires_at = ?, kept_days = ?,"
+            " status = ?, source = ?, updated_at = ? WHERE user_id = ? AND id = ?",
             (
-                enrolled_at,
-                expires_at,
+                access.enrolled_at,
+                access.expires_at,
+                access.kept_days,
                 status.value,
                 source,
                 now,

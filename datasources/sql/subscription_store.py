@@ -20,7 +20,9 @@ from records.subscriptions import (
     SubscriptionStatus,
 )
 
-_COLUMNS = "id, user_id, typing_course_id, enrolled_at, expires_at, status, source, updated_at"
+COLUMNS = (
+    "id, user_id, typing_course_id, enrolled_at, expires_at, status, source, updated_at, kept_days"
+)
 _INSERT = (
     "INSERT INTO user_typing_courses (id, user_id, typing_course_id, enrolled_at, expires_at,"
     " status, source, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
@@ -46,6 +48,7 @@ def subscription_from_row(row: Row) -> Subscription:
         status=SubscriptionStatus(row[5]),
         source=row[6],
         updated_at=from_db_required(row[7]),
+        kept_days=int(row[8]),
     )
 
 
@@ -70,7 +73,7 @@ class ShardedSubscriptionStore:
             keyset = " AND (enrolled_at < ? OR (enrolled_at = ? AND id < ?))"
             params += [before.enrolled_at, before.enrolled_at, before.id]  # type: ignore[list-item]
         rows = await self.shard_for(user_id).fetch_all(
-            f"SELECT {_COLUMNS} FROM user_typing_courses WHERE user_id = ?{keyset}"
+            f"SELECT {COLUMNS} FROM user_typing_courses WHERE user_id = ?{keyset}"
             " ORDER BY enrolled_at DESC, id DESC LIMIT ?",
             (*params, limit),
         )
@@ -85,7 +88,7 @@ class ShardedSubscriptionStore:
             keyset = " AND (expires_at > ? OR (expires_at = ? AND id > ?))"
             params += [after.expires_at, after.expires_at, after.id]
         rows = await self.shard_for(user_id).fetch_all(
-            f"SELECT {_COLUMNS} FROM user_typing_courses WHERE user_id = ? AND status = ?"
+            f"SELECT {COLUMNS} FROM user_typing_courses WHERE user_id = ? AND status = ?"
             f" AND expires_at > ? AND expires_at <= ?{keyset} ORDER BY expires_at, id LIMIT ?",
             (*params, limit),
         )
@@ -93,8 +96,7 @@ class ShardedSubscriptionStore:
 
     async def get(self, user_id: int, course_id: int) -> Subscription | None:
         row = await self.shard_for(user_id).fetch_one(
-            f"SELECT {_COLUMNS} FROM user_typing_courses"
-            " WHERE user_id = ? AND typing_course_id = ?",
+            f"SELECT {COLUMNS} FROM user_typing_courses WHERE user_id = ? AND typing_course_id = ?",
             (user_id, course_id),
         )
         return None if row is None else subscription_from_row(row)
@@ -127,7 +129,7 @@ class ShardedSubscriptionStore:
             else:
                 await tx.execute(
                     "UPDATE user_typing_courses SET enrolled_at = ?, expires_at = ?, status = ?,"
-                    " source = ?, updated_at = ? WHERE user_id = ? AND id = ?",
+                    " source = ?, updated_at = ?, kept_days = 0 WHERE user_id = ? AND id = ?",
                     (
                         enrolment.enrolled_at,
                         enrolment.expires_at,
@@ -216,7 +218,7 @@ async def locked_subscription(
 ) -> Subscription | None:
     """The user's row for the course, locked until `tx` ends."""
     row = await tx.fetch_one(
-        f"SELECT {_COLUMNS} FROM user_typing_courses WHERE user_id = ? AND typing_course_id = ?"
+        f"SELECT {COLUMNS} FROM user_typing_courses WHERE user_id = ? AND typing_course_id = ?"
         f"{dialect.for_update}",
         (user_id, course_id),
     )

@@ -18,7 +18,7 @@ from domain.checkout.order_state import (
     Outcome,
     apply,
 )
-from domain.subscriptions.expiry import grant_expiry
+from domain.subscriptions.expiry import after_grant, running_access
 from records.orders import PaymentOrder
 from records.subscriptions import Subscription, SubscriptionStatus
 
@@ -110,15 +110,9 @@ async def _apply_locked(
 
 
 async def _grant(locked: LockedOrder, validity_days: int | None, now: datetime) -> None:
-    current = await locked.subscription()
-    source = order_source(locked.order)
-    if current is not None and current.is_active_at(now):
-        if current.expires_at is None:
-            return  # lifetime access stays lifetime
-        expires_at = grant_expiry(now, current.expires_at, validity_days)
-        await locked.put_subscription(current.enrolled_at, expires_at, source, now)
-        return
-    await locked.put_subscription(now, grant_expiry(now, None, validity_days), source, now)
+    granted = after_grant(running_access(await locked.subscription(), now), now, validity_days)
+    if granted is not None:  # None: lifetime access stays lifetime
+        await locked.put_subscription(granted, order_source(locked.order), now)
 
 
 async def _revoke(locked: LockedOrder, ended_at: datetime, now: datetime) -> None:

@@ -7,38 +7,55 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from domain.checkout.receipts import receipt_for
-from domain.subscriptions.expiry import grant_expiry
+from domain.subscriptions.expiry import after_grant, validity_expiry
+from records.subscriptions import Access
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
 
 def test_a_new_grant_runs_from_now() -> None:
-    assert grant_expiry(NOW, None, 30) == datetime(2026, 3, 31, 12, 0, tzinfo=UTC)
+    assert after_grant(None, NOW, 30) == Access(NOW, datetime(2026, 3, 31, 12, 0, tzinfo=UTC), 0)
 
 
-def test_extending_active_access_keeps_the_days_left() -> None:
-    current = NOW + timedelta(days=10, hours=3)
+def test_renewing_running_access_keeps_the_days_left_as_renewal_days() -> None:
+    enrolled = NOW - timedelta(days=20)
+    current = Access(enrolled, NOW + timedelta(days=10, hours=3), kept_days=5)
 
-    assert grant_expiry(NOW, current, 30) == current + timedelta(days=30)
+    renewed = after_grant(current, NOW, 30)
 
-
-def test_extending_expired_access_starts_from_now() -> None:
-    assert grant_expiry(NOW, NOW - timedelta(days=90), 30) == NOW + timedelta(days=30)
-
-
-def test_access_ending_exactly_now_is_extended_from_now() -> None:
-    assert grant_expiry(NOW, NOW, 7) == NOW + timedelta(days=7)
+    assert current.expires_at is not None
+    assert renewed == Access(enrolled, current.expires_at + timedelta(days=30), kept_days=35)
 
 
-@pytest.mark.parametrize("current", [None, NOW + timedelta(days=5), NOW - timedelta(days=5)])
-def test_lifetime_courses_never_expire(current: datetime | None) -> None:
-    assert grant_expiry(NOW, current, None) is None
+def test_the_derived_expiry_is_validity_plus_kept_days() -> None:
+    enrolled = NOW - timedelta(days=3)
+    assert validity_expiry(enrolled, 30, 0) == enrolled + timedelta(days=30)
+    assert validity_expiry(enrolled, 60, 14) == enrolled + timedelta(days=74)
+    assert validity_expiry(enrolled, None, 14) is None
+
+
+def test_renewals_then_a_validity_change_keep_the_renewal() -> None:
+    first = after_grant(None, NOW, 30)
+    renewed = after_grant(first, NOW + timedelta(days=1), 30)
+    assert renewed is not None
+    assert renewed.expires_at == NOW + timedelta(days=60)
+    assert validity_expiry(renewed.enrolled_at, 10, renewed.kept_days) == NOW + timedelta(days=40)
+
+
+@pytest.mark.parametrize("current", [None, Access(NOW, NOW + timedelta(days=5), 2)])
+def test_lifetime_courses_never_expire(current: Access | None) -> None:
+    granted = after_grant(current, NOW, None)
+    assert granted is not None and granted.expires_at is None
+
+
+def test_lifetime_access_stays_as_it_is() -> None:
+    assert after_grant(Access(NOW, None), NOW, 30) is None
 
 
 @pytest.mark.parametrize("validity_days", [0, -30])
 def test_non_positive_validity_is_refused(validity_days: int) -> None:
     with pytest.raises(ValueError):
-        grant_expiry(NOW, None, validity_days)
+        after_grant(None, NOW, validity_days)
 
 
 def test_receipts_are_deterministic_per_attempt_key() -> None:
