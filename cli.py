@@ -181,8 +181,22 @@ def _run(args: argparse.Namespace) -> int:
         if args.user < 1:
             print("--user must be a positive id", file=sys.stderr)
             return 2
+        if not settings.jwt_secret:
+            raise ConfigurationError(
+                "`coursegate token` signs with COURSEGATE_JWT_SECRET, which is not set: this"
+                " configuration takes tokens from an identity provider"
+            )
         ttl = timedelta(days=args.days)
-        print(issue_token(settings.jwt_secret, args.user, admin=args.admin, ttl=ttl))
+        print(
+            issue_token(
+                settings.jwt_secret,
+                args.user,
+                admin=args.admin,
+                ttl=ttl,
+                issuer=settings.jwt_issuer,
+                audience=settings.jwt_audience,
+            )
+        )
     elif args.command == "migrate":
         asyncio.run(_migrate(settings))
     elif args.command == "seed":

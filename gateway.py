@@ -25,6 +25,7 @@ from http_api.webhooks import webhook_routes
 from jobs.indexer import SearchIndexer
 from jobs.lifecycle import LifecycleRunner
 from jobs.reconcile_loop import reconcile_periodically
+from resolvers.auth import token_verifier
 from schema import build_schema
 from settings import Settings
 
@@ -59,7 +60,7 @@ def create_app(settings: Settings | None = None, backends: Backends | None = Non
     endpoint = GraphQLEndpoint(
         build_schema(),
         current_backends,
-        VerifiedTokens(settings.jwt_secret),
+        VerifiedTokens(token_verifier(settings)),
         response_cache_chain(settings.cache_enabled, current_backends),
     )
     return Starlette(

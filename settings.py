@@ -26,6 +26,10 @@ class Settings:
     redis_url: str | None = None
     cache_prefix: str = "cg:"
     jwt_secret: str = field(default="", repr=False)
+    jwt_public_key_file: Path | None = None
+    jwt_jwks_file: Path | None = None
+    jwt_issuer: str | None = None
+    jwt_audience: str | None = None
     search_url: str | None = None
     cache_enabled: bool = True
     host: str = "127.0.0.1"
@@ -58,10 +62,18 @@ class Settings:
         topology = env.get("COURSEGATE_TOPOLOGY_FILE")
         production = bool(catalog_url or topology)
         jwt_secret = env.get("COURSEGATE_JWT_SECRET") or None
-        if jwt_secret is None and production:
+        public_key_file = _optional_path(env.get("COURSEGATE_JWT_PUBLIC_KEY_FILE"))
+        jwks_file = _optional_path(env.get("COURSEGATE_JWT_JWKS_FILE"))
+        if public_key_file is not None and jwks_file is not None:
+            raise ConfigurationError(
+                "set COURSEGATE_JWT_PUBLIC_KEY_FILE or COURSEGATE_JWT_JWKS_FILE, not both"
+            )
+        if production and jwt_secret is None and public_key_file is None and jwks_file is None:
             raise ConfigurationError(
                 "a production configuration (COURSEGATE_MYSQL_CATALOG_URL or"
-                " COURSEGATE_TOPOLOGY_FILE) needs COURSEGATE_JWT_SECRET"
+                " COURSEGATE_TOPOLOGY_FILE) needs COURSEGATE_JWT_SECRET,"
+                " COURSEGATE_JWT_PUBLIC_KEY_FILE or COURSEGATE_JWT_JWKS_FILE to verify"
+                " bearer tokens"
             )
         return cls(
             data_dir=data_dir,
@@ -71,7 +83,12 @@ class Settings:
             topology_file=Path(topology) if topology else None,
             redis_url=env.get("COURSEGATE_REDIS_URL") or None,
             cache_prefix=env.get("COURSEGATE_CACHE_PREFIX", "cg:"),
-            jwt_secret=jwt_secret or _local_jwt_secret(data_dir),
+            # Production with only an identity provider's keys has no secret: nothing is HS256.
+            jwt_secret=jwt_secret or ("" if production else _local_jwt_secret(data_dir)),
+            jwt_public_key_file=public_key_file,
+            jwt_jwks_file=jwks_file,
+            jwt_issuer=env.get("COURSEGATE_JWT_ISSUER") or None,
+            jwt_audience=env.get("COURSEGATE_JWT_AUDIENCE") or None,
             search_url=env.get("COURSEGATE_SEARCH_URL") or None,
             cache_enabled=_cache_switch(env.get("COURSEGATE_CACHE", "on")),
             host=env.get("COURSEGATE_HOST", "127.0.0.1"),
@@ -81,6 +98,10 @@ class Settings:
             razorpay_webhook_secret=env.get("RAZORPAY_WEBHOOK_SECRET") or None,
             razorpay_base_url=env.get("RAZORPAY_BASE_URL") or None,
         )
+
+
+def _optional_path(raw: str | None) -> Path | None:
+    return Path(raw) if raw else None
 
 
 def _cache_switch(raw: str) -> bool:

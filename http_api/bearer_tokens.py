@@ -1,4 +1,4 @@
-"""Bearer tokens already verified in this process, so a repeat skips the HMAC and JSON work.
+"""Bearer tokens already verified in this process, so a repeat skips the signature and JSON work.
 
 A token is remembered by its exact header value after `principal_from_header` accepted it,
 with its `exp`; a repeat is accepted only before that instant (the only check that can turn
@@ -13,7 +13,7 @@ import binascii
 
 import orjson
 
-from resolvers.auth import Principal, principal_from_header
+from resolvers.auth import Principal, TokenVerifier, principal_from_header
 
 MAX_REMEMBERED = 100_000
 
@@ -30,8 +30,9 @@ def _expiry(authorization: str) -> float | None:
 
 
 class VerifiedTokens:
-    def __init__(self, secret: str, max_remembered: int = MAX_REMEMBERED) -> None:
-        self._secret = secret
+    def __init__(self, verifier: TokenVerifier | str, max_remembered: int = MAX_REMEMBERED) -> None:
+        """A bare string is a shared secret: HS256 tokens only."""
+        self._verifier = TokenVerifier(verifier) if isinstance(verifier, str) else verifier
         self._max_remembered = max_remembered
         self._known: dict[str, tuple[Principal, float]] = {}
 
@@ -42,7 +43,7 @@ class VerifiedTokens:
         known = self._known.get(authorization)
         if known is not None and now_epoch < known[1]:
             return known[0]
-        principal = principal_from_header(self._secret, authorization)
+        principal = principal_from_header(self._verifier, authorization)
         expiry = _expiry(authorization)
         if principal is not None and expiry is not None:
             if len(self._known) >= self._max_remembered:
