@@ -16,7 +16,7 @@ from jobs.indexer import SearchIndexer
 from jobs.lifecycle import LifecycleRunner
 from jobs.reconcile import reconcile_open_orders
 from jobs.seed import seed_demo, seed_synthetic
-from resolvers.auth import issue_token
+from resolvers.auth import issue_token, token_verifier
 from settings import ConfigurationError, Settings
 
 
@@ -113,6 +113,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> None:
 
     # Refused here, before uvicorn starts, so the operator reads one line and not a traceback.
     check_payment_settings(settings)
+    token_verifier(settings)  # reads the key files: a bad one is named here
     if args.workers > 1 and (unshared := _kept_per_process(settings)):
         raise ConfigurationError(
             f"--workers {args.workers} would give each worker its own {' and '.join(unshared)};"

@@ -55,3 +55,12 @@ def test_production_without_a_token_key_does_not_start(tmp_path: Path, command: 
     assert refused.returncode == 2
     assert "needs COURSEGATE_JWT_SECRET" in refused.stderr
     assert refused.stdout == ""
+
+
+def test_a_bad_public_key_file_stops_serve_with_one_line(tmp_path: Path) -> None:
+    key_file = tmp_path / "idp.pem"
+    key_file.write_text("not a key")
+    refused = _coursegate(tmp_path, {"COURSEGATE_JWT_PUBLIC_KEY_FILE": str(key_file)}, "serve")
+    assert refused.returncode == 2
+    assert str(key_file) in refused.stderr
+    assert "Traceback" not in refused.stderr
