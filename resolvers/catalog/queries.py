@@ -21,13 +21,14 @@ def course_cursor(course: Course) -> str:
 async def list_courses(
     ctx: RequestContext, course_filter: CourseFilter, first: int, after: str | None
 ) -> Page[Course]:
+    # Permission before input: a caller who may not list inactive courses learns only that.
+    if not course_filter.active_only and not _is_admin(ctx):
+        raise ClientError("only admins may list inactive courses", code="FORBIDDEN")
     check_first(first)
     if course_filter.language is not None and not LANGUAGE_PATTERN.match(course_filter.language):
         raise ClientError(
             "`language` is a two-letter ISO 639-1 code such as 'en'", field="language"
         )
-    if not course_filter.active_only and (ctx.principal is None or not ctx.principal.is_admin):
-        raise ClientError("only admins may list inactive courses", code="FORBIDDEN")
     after_id = decode_cursor(after, _COURSE_CURSOR, 1)[0] if after else None
     courses = await ctx.backends.catalog.list_courses(course_filter, after_id, first + 1)
     return page_of(courses, first, course_cursor)

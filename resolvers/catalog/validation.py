@@ -18,6 +18,12 @@ MAX_TAGS = 20
 _Check = Callable[[object], Problem | None]
 
 
+def input_name(column: str) -> str:
+    """The GraphQL input field of a course column: `price_paise` -> `pricePaise`."""
+    first, *rest = column.split("_")
+    return first + "".join(part.capitalize() for part in rest)
+
+
 def check_course_fields(fields: Mapping[str, object]) -> Problem | None:
     """Checks the fields present; returns the first problem found."""
     for name, value in fields.items():

@@ -66,7 +66,7 @@ class UpdateCourseInput:
     is_active: bool | None = strawberry.UNSET
 
     def changes(self) -> dict[str, object]:
-        """Given fields by column name, explicit nulls included (validation rejects them)."""
+        """Given fields by column name, explicit nulls included (the use case refuses them)."""
         changes: dict[str, object] = {}
         for name in _UPDATE_FIELDS:
             value = getattr(self, name)

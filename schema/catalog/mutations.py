@@ -1,4 +1,7 @@
-"""Admin catalog mutations: add a course, change some of its fields."""
+"""Admin catalog mutations: add a course, change some of its fields.
+
+The input's conversion is handed to the use case uncalled: it runs after the admin check.
+"""
 
 from __future__ import annotations
 
@@ -34,12 +37,12 @@ def _payload(course: Course) -> CoursePayload:
 class CatalogMutations:
     @strawberry.mutation(description="Admin: add a course")
     async def create_course(self, info: Info, input: CreateCourseInput) -> CourseResult:
-        outcome = await admin.create_course(info.context, input.to_draft())
+        outcome = await admin.create_course(info.context, input.to_draft)
         return result(outcome, _payload, NotFound, Unauthenticated, Forbidden, InvalidInput)
 
     @strawberry.mutation(description="Admin: change some fields of a course")
     async def update_course(
         self, info: Info, id: strawberry.ID, input: UpdateCourseInput
     ) -> CourseResult:
-        outcome = await admin.update_course(info.context, id, input.changes())
+        outcome = await admin.update_course(info.context, id, input.changes)
         return result(outcome, _payload, NotFound, Unauthenticated, Forbidden, InvalidInput)
