@@ -6,6 +6,7 @@ Every refusal before execution is a GraphQL-shaped error body with its HTTP stat
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -15,7 +16,9 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from strawberry import Schema
+from strawberry.exceptions import MissingQueryError
 from strawberry.http.ides import get_graphql_ide_html
+from strawberry.schema.exceptions import CannotGetOperationTypeError
 
 from datasources.backends import Backends
 from http_api.bearer_tokens import VerifiedTokens
@@ -27,6 +30,9 @@ from resolvers.auth import AuthenticationFailed
 from resolvers.context import RequestContext
 
 MAX_BODY_BYTES = 64 * 1024
+# A caller's x-request-id is kept (and echoed) when it is this short and printable; it goes
+# into log lines, so anything else is replaced by one of ours.
+_REQUEST_ID = re.compile(r"[!-~]{1,128}")
 
 
 class GraphQLEndpoint:
@@ -47,7 +53,7 @@ class GraphQLEndpoint:
         return HTMLResponse(self._graphiql_html)
 
     async def post(self, request: Request) -> Response:
-        request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
+        request_id = _request_id(request.headers.get("x-request-id"))
         raw = await request.body()
         if len(raw) > MAX_BODY_BYTES:
             return error_response(413, "the request body is too large", "BAD_REQUEST", request_id)
@@ -72,12 +78,21 @@ class GraphQLEndpoint:
             request_id=request_id,
             now=graphql_request.now,
         )
-        result = await self._schema.execute(
-            query,
-            variable_values=graphql_request.variables,
-            context_value=context,
-            operation_name=graphql_request.operation_name,
-        )
+        try:
+            result = await self._schema.execute(
+                query,
+                variable_values=graphql_request.variables,
+                context_value=context,
+                operation_name=graphql_request.operation_name,
+            )
+        except (MissingQueryError, CannotGetOperationTypeError):
+            # strawberry raises these rather than answering: an empty query, or no single
+            # operation to run (an unknown operationName, or several operations and none named).
+            message = (
+                "`query` is empty, or `operationName` does not name one of its operations"
+                " (it must when there are several)"
+            )
+            return error_response(400, message, "BAD_REQUEST", request_id)
         payload: dict[str, Any] = {"data": result.data}
         if result.errors:
             payload["errors"] = [error.formatted for error in result.errors]
@@ -86,6 +101,10 @@ class GraphQLEndpoint:
         body = orjson.dumps(payload)
         self._caches.store(cached, graphql_request, Answer(body, data_only=len(payload) == 1))
         return _json(body, request_id)
+
+
+def _request_id(given: str | None) -> str:
+    return given if given is not None and _REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
 
 
 def _json(body: bytes, request_id: str) -> Response:

@@ -7,9 +7,6 @@ case in `resolvers/` (which reaches loaders and datasources), never a loader or 
 
 from __future__ import annotations
 
-import logging
-
-import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import (
     AddValidationRules,
@@ -21,23 +18,20 @@ from strawberry.extensions import (
     ValidationCache,
 )
 
+from schema.error_log import ErrorLoggingSchema, LineBudget, RequestErrorLog, is_client_error
 from schema.roots import Mutation, Query
-
-log = logging.getLogger("coursegate.errors")
 
 MAX_DEPTH = 10
 MAX_ALIASES = 30
 MAX_TOKENS = 2000
+# Client-error log lines: at most this many per window, per process (see LineBudget).
+CLIENT_ERROR_LINES = 20
+CLIENT_ERROR_WINDOW_SECONDS = 10.0
 
 
 def _should_mask(error: GraphQLError) -> bool:
-    """Parse, validation and client errors reach the client; anything else is a bug."""
-    original = error.original_error
-    # GraphQLError originals are deliberate too (e.g. variable coercion, ClientError).
-    if original is None or isinstance(original, GraphQLError):
-        return False
-    log.error("unexpected error at %s", error.path, exc_info=original)
-    return True
+    """Client errors reach the client as they are; a bug's message does not (it is logged)."""
+    return not is_client_error(error)
 
 
 # The limiters define their rule classes per instance, which would give ValidationCache a new
@@ -48,8 +42,10 @@ _LIMIT_RULES = [
 ]
 
 
-def build_schema() -> strawberry.Schema:
-    return strawberry.Schema(
+def build_schema() -> ErrorLoggingSchema:
+    budget = LineBudget(CLIENT_ERROR_LINES, CLIENT_ERROR_WINDOW_SECONDS)
+    return ErrorLoggingSchema(
+        error_log=RequestErrorLog(budget),
         query=Query,
         mutation=Mutation,
         # Factories: strawberry builds fresh extension instances per request (the
