@@ -30,9 +30,8 @@ def _expiry(authorization: str) -> float | None:
 
 
 class VerifiedTokens:
-    def __init__(self, verifier: TokenVerifier | str, max_remembered: int = MAX_REMEMBERED) -> None:
-        """A bare string is a shared secret: HS256 tokens only."""
-        self._verifier = TokenVerifier(verifier) if isinstance(verifier, str) else verifier
+    def __init__(self, verifier: TokenVerifier, max_remembered: int = MAX_REMEMBERED) -> None:
+        self._verifier = verifier
         self._max_remembered = max_remembered
         self._known: dict[str, tuple[Principal, float]] = {}
 

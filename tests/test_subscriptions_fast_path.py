@@ -28,7 +28,7 @@ from http_api.response_caches.my_subscriptions import (
     unchanged_until,
 )
 from records.subscriptions import NewSubscription, Subscription, SubscriptionStatus
-from resolvers.auth import AuthenticationFailed, Principal, issue_token
+from resolvers.auth import AuthenticationFailed, Principal, TokenVerifier, issue_token
 from settings import Settings
 from tests import servers
 from tests.conftest import JWT_SECRET, token_for
@@ -171,7 +171,9 @@ def _user_cache(backends: Backends) -> MySubscriptionsResponseCache:
 
 
 def _request(body: bytes, user: int, now: datetime) -> GraphQLRequest:
-    return GraphQLRequest(body, f"Bearer {token_for(user)}", now, VerifiedTokens(JWT_SECRET))
+    return GraphQLRequest(
+        body, f"Bearer {token_for(user)}", now, VerifiedTokens(TokenVerifier(JWT_SECRET))
+    )
 
 
 async def test_an_answer_is_not_served_past_the_next_change_of_a_derived_field(
@@ -213,7 +215,7 @@ async def test_mutations_and_other_documents_are_never_stored(backends: Backends
 def test_a_remembered_token_is_verified_again_once_it_expires(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    tokens = VerifiedTokens(JWT_SECRET)
+    tokens = VerifiedTokens(TokenVerifier(JWT_SECRET))
     header = f"Bearer {issue_token(JWT_SECRET, 31, ttl=timedelta(minutes=1))}"
     assert tokens.principal(header, time.time()) == Principal(31)
     verified: list[str | None] = []
@@ -231,7 +233,7 @@ def test_a_remembered_token_is_verified_again_once_it_expires(
 
 
 def test_a_tampered_token_is_refused() -> None:
-    tokens = VerifiedTokens(JWT_SECRET)
+    tokens = VerifiedTokens(TokenVerifier(JWT_SECRET))
     header = f"Bearer {issue_token(JWT_SECRET, 32)}"
     assert tokens.principal(header, time.time()) == Principal(32)
     tampered = header[:-2] + ("A" if header[-2] != "A" else "B") + header[-1]
