@@ -53,14 +53,23 @@ def refund_from_entity(entity: JsonObject) -> ProviderRefund:
         currency=_str(entity, "currency"),
         status=_str(entity, "status"),
         created_at=_timestamp(entity, "created_at"),
+        notes=_notes(entity),
     )
 
 
 def payments_from_collection(collection: JsonObject) -> list[ProviderPayment]:
+    return [payment_from_entity(item) for item in _items(collection)]
+
+
+def refunds_from_collection(collection: JsonObject) -> list[ProviderRefund]:
+    return [refund_from_entity(item) for item in _items(collection)]
+
+
+def _items(collection: JsonObject) -> list[JsonObject]:
     items = collection.get("items")
     if not isinstance(items, list):
         raise ValueError("collection.items is not a list")
-    return [payment_from_entity(_object(item, "collection.items[]")) for item in items]
+    return [_object(item, "collection.items[]") for item in items]
 
 
 def _object(value: object, name: str) -> JsonObject:

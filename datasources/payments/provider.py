@@ -57,6 +57,7 @@ class ProviderRefund:
     currency: str
     status: str  # pending | processed | failed
     created_at: datetime
+    notes: Mapping[str, str] = field(default_factory=dict)
 
 
 class PaymentProviderError(Exception):
@@ -93,8 +94,23 @@ class PaymentProvider(Protocol):
 
     async def fetch_order_payments(self, order_id: str) -> list[ProviderPayment]: ...
 
-    async def refund(self, payment_id: str, amount_paise: int | None = None) -> ProviderRefund:
-        """Refund `amount_paise` of a captured payment, or all of it when None."""
+    async def fetch_payment(self, payment_id: str) -> ProviderPayment: ...
+
+    async def refund(
+        self,
+        payment_id: str,
+        amount_paise: int | None = None,
+        notes: Mapping[str, str] | None = None,
+    ) -> ProviderRefund:
+        """Refund `amount_paise` of a captured payment, or all of it when None; `notes` are
+        kept on the provider's refund (Razorpay: at most 15, values up to 256 characters)."""
+        ...
+
+    async def list_refunds(
+        self, created_from: datetime, created_until: datetime
+    ) -> list[ProviderRefund]:
+        """Every refund created in [from, until], however it was made (the gateway, the
+        provider's dashboard, its API), oldest first."""
         ...
 
     def verify_payment(self, order_id: str, payment_id: str, signature: str | None) -> bool: ...

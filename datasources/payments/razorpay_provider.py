@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, TypeVar
 
 import razorpay
@@ -25,8 +26,10 @@ import requests
 from datasources.payments.entities import (
     JsonObject,
     order_from_entity,
+    payment_from_entity,
     payments_from_collection,
     refund_from_entity,
+    refunds_from_collection,
 )
 from datasources.payments.provider import (
     PaymentProviderError,
@@ -49,6 +52,7 @@ _RAZORPAY_ERRORS = (
 # Ids go into URL paths; anything else (slashes, dots, query strings) is refused before sending.
 _ENTITY_ID = re.compile(r"[A-Za-z0-9_]{1,64}")
 _MAX_DESCRIPTION_CHARS = 500
+REFUND_PAGE_SIZE = 100  # the most Razorpay's collection endpoints return at once
 
 # What a call sends through the package: (razorpay.Client, requests options) -> decoded JSON.
 RazorpayRequest = Callable[[Any, dict[str, Any]], object]
@@ -128,11 +132,26 @@ class RazorpayProvider:
         )
         return _read("fetch order payments", payments_from_collection, collection)
 
-    async def refund(self, payment_id: str, amount_paise: int | None = None) -> ProviderRefund:
+    async def fetch_payment(self, payment_id: str) -> ProviderPayment:
+        _check_id(payment_id, "payment id")
+        entity = await self._call(
+            "fetch payment",
+            lambda client, options: client.payment.fetch(payment_id, {}, **options),
+        )
+        return _read("fetch payment", payment_from_entity, entity)
+
+    async def refund(
+        self,
+        payment_id: str,
+        amount_paise: int | None = None,
+        notes: Mapping[str, str] | None = None,
+    ) -> ProviderRefund:
         _check_id(payment_id, "payment id")
         # Built here rather than through client.payment.refund, which sends "amount": null for a
         # full refund and writes into a shared mutable default argument.
         body: dict[str, object] = {} if amount_paise is None else {"amount": amount_paise}
+        if notes:
+            body["notes"] = dict(notes)
 
         def send(client: Any, options: dict[str, Any]) -> object:
             path = f"{client.payment.base_url}/{payment_id}/refund"
@@ -140,6 +159,26 @@ class RazorpayProvider:
 
         entity = await self._call("refund", send)
         return _read("refund", refund_from_entity, entity)
+
+    async def list_refunds(
+        self, created_from: datetime, created_until: datetime
+    ) -> list[ProviderRefund]:
+        window = {"from": int(created_from.timestamp()), "to": int(created_until.timestamp())}
+        refunds: list[ProviderRefund] = []
+        while True:
+            page_query = {**window, "count": REFUND_PAGE_SIZE, "skip": len(refunds)}
+
+            def send(client: Any, options: dict[str, Any], query: object = page_query) -> object:
+                return client.refund.all(query, **options)
+
+            collection = await self._call("list refunds", send)
+            page = _read("list refunds", refunds_from_collection, collection)
+            refunds.extend(page)
+            if len(page) < REFUND_PAGE_SIZE:
+                break
+        # Newest first, so a refund made while paging shifts the pages: seen twice, never missed.
+        unique = {refund.id: refund for refund in refunds}
+        return sorted(unique.values(), key=lambda refund: refund.created_at)
 
     def verify_payment(self, order_id: str, payment_id: str, signature: str | None) -> bool:
         return verify_payment_signature(order_id, payment_id, signature, self._settings.key_secret)

@@ -129,7 +129,15 @@ class SandboxProvider:
             if payment["order_id"] == order_id
         ]
 
-    async def refund(self, payment_id: str, amount_paise: int | None = None) -> ProviderRefund:
+    async def fetch_payment(self, payment_id: str) -> ProviderPayment:
+        return payment_from_entity(self._payment(payment_id))
+
+    async def refund(
+        self,
+        payment_id: str,
+        amount_paise: int | None = None,
+        notes: Mapping[str, str] | None = None,
+    ) -> ProviderRefund:
         payment = self._payment(payment_id)
         if payment["status"] not in ("captured", "refunded"):
             raise _bad_request("The payment has not been captured")
@@ -141,6 +149,8 @@ class SandboxProvider:
             raise _bad_request("The amount must be atleast INR 1.00")
         if amount > remaining:
             raise _bad_request("The refund amount provided is greater than amount captured")
+        if notes is not None and len(notes) > _MAX_NOTES:
+            raise _bad_request("Number of fields in notes should be less than or equal to 15")
         refund_id = _new_id("rfnd")
         self._refunds[refund_id] = {
             "id": refund_id,
@@ -148,7 +158,7 @@ class SandboxProvider:
             "amount": amount,
             "currency": payment["currency"],
             "payment_id": payment_id,
-            "notes": [],
+            "notes": dict(notes or {}) or [],
             "receipt": None,
             "status": "processed",  # the sandbox settles refunds at once
             "speed_processed": "normal",
@@ -161,6 +171,15 @@ class SandboxProvider:
         if fully_refunded:
             payment["status"] = "refunded"
         return refund_from_entity(self._refunds[refund_id])
+
+    async def list_refunds(
+        self, created_from: datetime, created_until: datetime
+    ) -> list[ProviderRefund]:
+        window = (int(created_from.timestamp()), int(created_until.timestamp()))
+        made = [
+            r for r in self._refunds.values() if window[0] <= _as_int(r["created_at"]) <= window[1]
+        ]
+        return [refund_from_entity(refund) for refund in made]  # kept in creation order
 
     def verify_payment(self, order_id: str, payment_id: str, signature: str | None) -> bool:
         return verify_payment_signature(order_id, payment_id, signature, self._settings.key_secret)

@@ -11,7 +11,7 @@ from tests.stand_ins.razorpay_api import RazorpayApiStandIn
 
 @pytest.fixture(scope="session")
 def razorpay_api_server() -> Iterator[RazorpayApiStandIn]:
-    server = RazorpayApiStandIn(KEY_ID, KEY_SECRET)
+    server = RazorpayApiStandIn(KEY_ID, KEY_SECRET, WEBHOOK_SECRET)
     server.start()
     yield server
     server.stop()

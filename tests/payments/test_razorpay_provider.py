@@ -9,9 +9,11 @@ import logging
 import socket
 import time
 import traceback
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from datasources.payments import razorpay_provider
 from datasources.payments.factory import razorpay_settings
 from datasources.payments.provider import (
     PaymentProviderError,
@@ -94,6 +96,43 @@ async def test_refund_in_full_sends_no_amount_and_part_refund_sends_it(
     [payment] = await razorpay.fetch_order_payments(order.id)
     assert payment.status is ProviderPaymentStatus.REFUNDED
     assert payment.amount_refunded_paise == 10_000
+
+
+async def test_refunds_are_listed_across_pages_oldest_first_with_their_notes(
+    razorpay: RazorpayProvider, razorpay_api: RazorpayApiStandIn, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(razorpay_provider, "REFUND_PAGE_SIZE", 2)
+    made = []
+    for number in range(5):
+        order = await razorpay.create_order(10_000, "INR", f"cg_receipt_l{number}", {})
+        payment_id = razorpay_api.inject_payment(order.id)["id"]
+        made.append(await razorpay.refund(payment_id, notes={"reason": f"number {number}"}))
+    now = datetime.now(UTC)
+
+    listed = await razorpay.list_refunds(now - timedelta(hours=1), now + timedelta(seconds=1))
+
+    assert sorted(refund.id for refund in listed) == sorted(refund.id for refund in made)
+    assert [refund.created_at for refund in listed] == sorted(r.created_at for r in listed)
+    assert {refund.notes["reason"] for refund in listed} == {f"number {n}" for n in range(5)}
+    pages = [s for s in razorpay_api.seen_requests() if s.path == "/v1/refunds"]
+    assert len(pages) == 3  # 2 + 2 + 1
+    later = await razorpay.list_refunds(now + timedelta(hours=1), now + timedelta(hours=2))
+    assert later == []
+
+
+async def test_fetch_payment_reads_its_order_and_refunded_amount(
+    razorpay: RazorpayProvider, razorpay_api: RazorpayApiStandIn
+) -> None:
+    order = await razorpay.create_order(10_000, "INR", "cg_receipt_f", {})
+    payment_id = razorpay_api.inject_payment(order.id)["id"]
+    await razorpay.refund(payment_id, 4_000)
+
+    payment = await razorpay.fetch_payment(payment_id)
+
+    assert (payment.order_id, payment.amount_refunded_paise) == (order.id, 4_000)
+    assert payment.status is ProviderPaymentStatus.CAPTURED
+    with pytest.raises(ValueError, match="malformed"):
+        await razorpay.fetch_payment("pay_x/../../orders")
 
 
 @pytest.mark.parametrize(

@@ -117,6 +117,19 @@ async def test_refunds_in_part_then_in_full(sandbox: SandboxProvider) -> None:
         await sandbox.refund(payment_id)
 
 
+async def test_refunds_keep_their_notes_and_are_listed_by_time(sandbox: SandboxProvider) -> None:
+    order = await sandbox.create_order(10_000, "INR", "cg_6", {})
+    payment_id, _ = sandbox.pay(order.id)
+
+    refund = await sandbox.refund(payment_id, notes={"reason": "asked"})
+    payment = await sandbox.fetch_payment(payment_id)
+
+    assert refund.notes == {"reason": "asked"}
+    assert (payment.order_id, payment.status) == (order.id, ProviderPaymentStatus.REFUNDED)
+    assert await sandbox.list_refunds(FIXED_NOW, FIXED_NOW) == [refund]
+    assert await sandbox.list_refunds(FIXED_NOW.replace(hour=11), FIXED_NOW.replace(hour=12)) == []
+
+
 async def test_refunding_a_failed_payment_is_rejected(sandbox: SandboxProvider) -> None:
     order = await sandbox.create_order(10_000, "INR", "cg_6", {})
     with pytest.raises(PaymentProviderRejected):

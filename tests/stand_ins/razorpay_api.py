@@ -1,17 +1,20 @@
 """A stand-in for Razorpay's REST API, which cannot be reached from here.
 
-It is not Razorpay: it answers the four endpoints Coursegate calls the way Razorpay documents
-them (entity shapes, HTTP basic auth with key id and secret, `{"error": {...}}` bodies with
+It is not Razorpay: it answers the endpoints Coursegate calls the way Razorpay documents them
+(entity shapes, HTTP basic auth with key id and secret, `{"error": {...}}` bodies with
 BAD_REQUEST_ERROR / SERVER_ERROR codes), so the real `razorpay` package can be exercised over
-HTTP. It is written independently of `datasources/payments` so that it can catch that code's
-mistakes rather than repeat them.
+HTTP, and signs the webhooks Razorpay would send. It is written independently of
+`datasources/payments` so that it can catch that code's mistakes rather than repeat them.
 
     POST /v1/orders                   GET /v1/orders/{id}
-    GET  /v1/orders/{id}/payments     POST /v1/payments/{id}/refund
+    GET  /v1/orders/{id}/payments     GET /v1/payments/{id}
+    POST /v1/payments/{id}/refund     GET /v1/refunds?from&to&count&skip
 
-Test controls (called from the test thread): `inject_payment`, `fail_next`, `delay_answers`,
-`seen_requests`, `reset`. The server runs uvicorn in a background thread on 127.0.0.1 with an
-ephemeral port; `start` returns once it has answered a request.
+Test controls (called from the test thread): `inject_payment`, `refund_directly` (a refund made
+in Razorpay's dashboard), `refund_webhook`, `fail_next`, `delay_answers`, `hold_refund_answers`
+with `wait_for_held_refund` and `release_held`, `seen_requests`, `reset`. The server runs uvicorn
+in a background thread on 127.0.0.1 with an ephemeral port; `start` returns once it has answered
+a request.
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ import asyncio
 import base64
 import binascii
 import contextlib
+import hashlib
+import hmac
 import http.client
 import json
 import secrets
@@ -51,10 +56,13 @@ class SeenRequest:
 
 
 class RazorpayApiStandIn:
-    def __init__(self, key_id: str, key_secret: str) -> None:
+    def __init__(self, key_id: str, key_secret: str, webhook_secret: str = "") -> None:
         self.key_id = key_id
         self.key_secret = key_secret
+        self.webhook_secret = webhook_secret
         self._lock = threading.Lock()
+        self._hold_refunds = False
+        self._refund_held = threading.Event()
         self._orders: dict[str, Entity] = {}
         self._payments: dict[str, Entity] = {}
         self._refunds: dict[str, Entity] = {}
@@ -73,7 +81,9 @@ class RazorpayApiStandIn:
                 Route("/v1/orders", self._create_order, methods=["POST"]),
                 Route("/v1/orders/{order_id}", self._fetch_order, methods=["GET"]),
                 Route("/v1/orders/{order_id}/payments", self._order_payments, methods=["GET"]),
+                Route("/v1/payments/{payment_id}", self._fetch_payment, methods=["GET"]),
                 Route("/v1/payments/{payment_id}/refund", self._refund, methods=["POST"]),
+                Route("/v1/refunds", self._list_refunds, methods=["GET"]),
             ],
             lifespan=self._lifespan,
         )
@@ -147,6 +157,8 @@ class RazorpayApiStandIn:
             self._seen.clear()
             self._failures_left = 0
             self._delay_seconds = 0.0
+            self._hold_refunds = False
+            self._refund_held.clear()
 
     def seen_requests(self) -> list[SeenRequest]:
         with self._lock:
@@ -162,6 +174,48 @@ class RazorpayApiStandIn:
         """Hold every answer up to `seconds` (released early by `reset` and `stop`)."""
         with self._lock:
             self._delay_seconds = seconds
+
+    def hold_refund_answers(self) -> None:
+        """Refunds take effect, then their answer waits for `release_held` (or `reset`): the
+        moment in which Razorpay's webhook can reach the caller before the API's answer does."""
+        with self._lock:
+            self._hold_refunds = True
+
+    def wait_for_held_refund(self, timeout: float) -> Entity:
+        """Blocks until a refund has taken effect and its answer is held; returns the refund."""
+        if not self._refund_held.wait(timeout):
+            raise TimeoutError("no refund request reached the stand-in")
+        with self._lock:
+            return dict(list(self._refunds.values())[-1])
+
+    def release_held(self) -> None:
+        self._release_delayed_answers()
+
+    def refund_directly(self, payment_id: str) -> Entity:
+        """A full refund made outside the API client (e.g. in Razorpay's dashboard)."""
+        with self._lock:
+            refund = self._make_refund(self._payments[payment_id], None, {})
+            assert not isinstance(refund, Response), "the payment cannot be refunded"
+            return dict(refund)
+
+    def refund_webhook(self, refund_id: str) -> tuple[bytes, dict[str, str]]:
+        """The `refund.processed` delivery Razorpay sends for a refund: body and headers."""
+        assert self.webhook_secret, "construct the stand-in with a webhook secret"
+        with self._lock:
+            refund = dict(self._refunds[refund_id])
+            payment = dict(self._payments[refund["payment_id"]])
+        body = json.dumps(
+            {
+                "entity": "event",
+                "account_id": "acc_StandIn000001",
+                "event": "refund.processed",
+                "contains": ["refund", "payment"],
+                "payload": {"refund": {"entity": refund}, "payment": {"entity": payment}},
+                "created_at": int(time.time()),
+            }
+        ).encode()
+        signature = hmac.new(self.webhook_secret.encode(), body, hashlib.sha256).hexdigest()
+        return body, {"X-Razorpay-Signature": signature, "X-Razorpay-Event-Id": _new_id("evt")}
 
     def inject_payment(
         self, order_id: str, *, status: str = "captured", amount: int | None = None
@@ -285,46 +339,93 @@ class RazorpayApiStandIn:
             items = [dict(p) for p in self._payments.values() if p["order_id"] == order_id]
         return JSONResponse({"entity": "collection", "count": len(items), "items": items})
 
+    async def _fetch_payment(self, request: Request) -> Response:
+        refusal = await self._admit(request)
+        if refusal is not None:
+            return refusal
+        with self._lock:
+            payment = self._payments.get(request.path_params["payment_id"])
+            if payment is None:
+                return _bad_request("The id provided does not exist")
+            return JSONResponse(dict(payment))
+
     async def _refund(self, request: Request) -> Response:
         refusal = await self._admit(request)
         if refusal is not None:
             return refusal
         body = _json_body(await request.body()) or {}
+        if not isinstance(body, dict):
+            return _bad_request("The request body is not valid JSON")
         with self._lock:
             payment = self._payments.get(request.path_params["payment_id"])
             if payment is None:
                 return _bad_request("The id provided does not exist")
-            if payment["status"] != "captured":
-                return _bad_request("The payment has not been captured")
-            remaining = payment["amount"] - payment["amount_refunded"]
-            amount = body.get("amount", remaining) if isinstance(body, dict) else None
-            if not isinstance(amount, int) or amount < 100 or amount > remaining:
-                return _bad_request(
-                    "The refund amount provided is greater than amount captured", field="amount"
-                )
-            refund_id = _new_id("rfnd")
-            refund = {
-                "id": refund_id,
-                "entity": "refund",
-                "amount": amount,
-                "currency": payment["currency"],
-                "payment_id": payment["id"],
-                "notes": [],
-                "receipt": None,
-                "acquirer_data": {"arn": None},
-                "created_at": int(time.time()),
-                "batch_id": None,
-                "status": "processed",
-                "speed_processed": "normal",
-                "speed_requested": "normal",
-            }
-            self._refunds[refund_id] = refund
-            payment["amount_refunded"] += amount
-            full = payment["amount_refunded"] == payment["amount"]
-            payment["refund_status"] = "full" if full else "partial"
-            if full:
-                payment["status"] = "refunded"
-            return JSONResponse(dict(refund))
+            made = self._make_refund(payment, body.get("amount"), body.get("notes") or {})
+            hold = self._hold_refunds and not isinstance(made, Response)
+        release = self._release_delayed
+        if hold and release is not None:
+            self._refund_held.set()
+            await release.wait()
+        return made if isinstance(made, Response) else JSONResponse(dict(made))
+
+    def _make_refund(self, payment: Entity, amount: Any, notes: Any) -> Entity | Response:
+        """Under the lock: the refund, or the error Razorpay answers."""
+        if payment["status"] == "refunded":
+            return _bad_request("The payment has been fully refunded already")
+        if payment["status"] != "captured":
+            return _bad_request("The payment has not been captured")
+        remaining = payment["amount"] - payment["amount_refunded"]
+        amount = remaining if amount is None else amount
+        if not isinstance(amount, int) or amount < 100 or amount > remaining:
+            return _bad_request(
+                "The refund amount provided is greater than amount captured", field="amount"
+            )
+        if not isinstance(notes, dict) or len(notes) > 15:
+            return _bad_request("Number of fields in notes should be less than or equal to 15")
+        if any(not isinstance(value, str) or len(value) > 256 for value in notes.values()):
+            return _bad_request("The notes value may not be greater than 256 characters")
+        refund_id = _new_id("rfnd")
+        refund = {
+            "id": refund_id,
+            "entity": "refund",
+            "amount": amount,
+            "currency": payment["currency"],
+            "payment_id": payment["id"],
+            "notes": notes or [],
+            "receipt": None,
+            "acquirer_data": {"arn": None},
+            "created_at": int(time.time()),
+            "batch_id": None,
+            "status": "processed",
+            "speed_processed": "normal",
+            "speed_requested": "normal",
+        }
+        self._refunds[refund_id] = refund
+        payment["amount_refunded"] += amount
+        full = payment["amount_refunded"] == payment["amount"]
+        payment["refund_status"] = "full" if full else "partial"
+        if full:
+            payment["status"] = "refunded"
+        return refund
+
+    async def _list_refunds(self, request: Request) -> Response:
+        """Newest first, as Razorpay lists; `from`/`to` are unix seconds, inclusive."""
+        refusal = await self._admit(request)
+        if refusal is not None:
+            return refusal
+        query = request.query_params
+        try:
+            since, until = int(query.get("from", 0)), int(query.get("to", 2**40))
+            count, skip = int(query.get("count", 10)), int(query.get("skip", 0))
+        except ValueError:
+            return _bad_request("from, to, count and skip must be integers")
+        if not 1 <= count <= 100:
+            return _bad_request("The count must be between 1 and 100", field="count")
+        with self._lock:
+            made = [r for r in self._refunds.values() if since <= r["created_at"] <= until]
+        newest_first = sorted(made, key=lambda r: r["created_at"], reverse=True)
+        items = [dict(r) for r in newest_first[skip : skip + count]]
+        return JSONResponse({"entity": "collection", "count": len(items), "items": items})
 
     async def _admit(self, request: Request) -> Response | None:
         """Records the request, applies the test controls, then checks basic auth."""
