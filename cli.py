@@ -14,7 +14,7 @@ from datasources.backends import open_backends
 from datasources.payments.factory import check_payment_settings
 from jobs.indexer import SearchIndexer
 from jobs.lifecycle import LifecycleRunner
-from jobs.reconcile import reconcile_open_orders
+from jobs.reconcile import reconcile
 from jobs.seed import seed_demo, seed_synthetic
 from resolvers.auth import issue_token, token_verifier
 from settings import ConfigurationError, Settings
@@ -99,10 +99,11 @@ async def _reconcile(settings: Settings) -> None:
     backends = await open_backends(settings)
     try:
         await backends.migrate()
-        report = await reconcile_open_orders(backends, datetime.now(UTC))
+        report = await reconcile(backends, datetime.now(UTC))
         print(
             f"checked {report.orders_checked} open orders: {report.granted} granted,"
-            f" {report.revoked_or_refunded} refunded, {report.provider_errors} provider errors"
+            f" {report.revoked_or_refunded} refunded ({report.refunds_settled} refunds no webhook"
+            f" reported), {report.provider_errors} provider errors"
         )
     finally:
         await backends.close()
@@ -156,7 +157,10 @@ def _parser() -> argparse.ArgumentParser:
     seed.add_argument("--first-user", type=int, default=1_000_000)
     commands.add_parser("indexer", help="keep the search index in step with the catalog")
     commands.add_parser("reindex", help="rebuild the whole search index from the database")
-    commands.add_parser("reconcile", help="ask the payment provider about orders left unpaid")
+    commands.add_parser(
+        "reconcile",
+        help="ask the payment provider about orders left unpaid and refunds not yet applied",
+    )
     jobs = commands.add_parser("jobs", help="run admin lifecycle jobs (validity, extend, grant)")
     jobs.add_argument("--once", action="store_true", help="run what is waiting, then exit")
     token = commands.add_parser("token", help="print a bearer token for a user")

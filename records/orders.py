@@ -31,3 +31,17 @@ class PaymentOrder:
     settled_payment_id: str | None
     created_at: datetime
     updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class OrderRefund:
+    """A refund of one of an order's payments, as `order_refunds` keeps it."""
+
+    refund_id: str
+    payment_id: str
+    amount_paise: int
+    currency: str
+    refunded_at: datetime  # when the provider made it
+    source: str  # how the gateway learnt of it: an `EventSource` value
+    reason: str | None = None  # None for refunds made outside the gateway
+    requested_by: int | None = None  # the admin's user id, when made through the gateway

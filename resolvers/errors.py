@@ -36,6 +36,7 @@ class ProblemKind(enum.Enum):
     INVALID_SIGNATURE = "invalid_signature"
     PAYMENT_FAILED = "payment_failed"
     PAYMENT_UNAVAILABLE = "payment_unavailable"
+    NOT_REFUNDABLE = "not_refundable"
 
 
 @dataclass(frozen=True, slots=True)

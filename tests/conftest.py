@@ -29,6 +29,7 @@ _TABLES_BY_ROLE = {
         "payment_events",
         "lifecycle_job_progress",
         "checkout_reservations",
+        "order_refunds",
     ),
 }
 

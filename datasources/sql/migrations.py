@@ -320,6 +320,46 @@ SHARD_MIGRATIONS: tuple[Migration, ...] = (
             " ADD COLUMN IF NOT EXISTS kept_days INT NOT NULL DEFAULT 0",
         ),
     ),
+    Migration(
+        6,
+        "order_refunds (every refund of an order's payment: who asked, why, how it was learnt)",
+        sqlite=(
+            """CREATE TABLE IF NOT EXISTS order_refunds (
+                id INTEGER NOT NULL,
+                user_id INTEGER NOT NULL,
+                order_id INTEGER NOT NULL,
+                refund_id TEXT NOT NULL UNIQUE,
+                payment_id TEXT NOT NULL,
+                amount_paise INTEGER NOT NULL,
+                currency TEXT NOT NULL,
+                reason TEXT NULL,
+                requested_by INTEGER NULL,
+                source TEXT NOT NULL,
+                refunded_at TIMESTAMP NOT NULL,
+                recorded_at TIMESTAMP NOT NULL,
+                PRIMARY KEY (user_id, id))""",
+        ),
+        mysql=(
+            # Not partitioned: refund_id is a unique key without user_id.
+            f"""CREATE TABLE IF NOT EXISTS order_refunds (
+                id BIGINT NOT NULL,
+                user_id BIGINT NOT NULL,
+                order_id BIGINT NOT NULL,
+                refund_id VARCHAR(64) NOT NULL,
+                payment_id VARCHAR(64) NOT NULL,
+                amount_paise BIGINT NOT NULL,
+                currency CHAR(3) NOT NULL,
+                reason VARCHAR(256) NULL,
+                requested_by BIGINT NULL,
+                source VARCHAR(16) NOT NULL,
+                refunded_at DATETIME(6) NOT NULL,
+                recorded_at DATETIME(6) NOT NULL,
+                PRIMARY KEY (user_id, id),
+                UNIQUE KEY uq_order_refunds_refund (refund_id),
+                KEY ix_order_refunds_order (user_id, order_id)
+            ) {_MYSQL_TABLE_OPTIONS}""",
+        ),
+    ),
 )
 
 MIGRATIONS_BY_ROLE = {Role.CATALOG: CATALOG_MIGRATIONS, Role.SHARD: SHARD_MIGRATIONS}

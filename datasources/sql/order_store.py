@@ -8,7 +8,7 @@ in `domain/checkout/`.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 
@@ -16,7 +16,7 @@ from datasources.ids import IdGenerator
 from datasources.sql.engine import Row, SqlEngine, SqlExecutor
 from datasources.sql.subscription_store import ShardedSubscriptionStore, locked_subscription
 from datasources.sql.timestamps import from_db_required
-from records.orders import NewPaymentOrder, PaymentOrder
+from records.orders import NewPaymentOrder, OrderRefund, PaymentOrder
 from records.subscriptions import Access, Subscription, SubscriptionStatus
 
 CREATED_STATE = "created"
@@ -78,6 +78,34 @@ class LockedOrder:
             ),
         )
         return inserted == 1
+
+    async def record_refund(self, refund: OrderRefund, now: datetime) -> None:
+        """Keeps the refund once; a later report may add the reason an earlier one lacked."""
+        await self._tx.execute(
+            f"{self._engine.dialect.insert_ignore} INTO order_refunds (id, user_id, order_id,"
+            " refund_id, payment_id, amount_paise, currency, reason, requested_by, source,"
+            " refunded_at, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                self._ids.next_id(),
+                self.order.user_id,
+                self.order.id,
+                refund.refund_id,
+                refund.payment_id,
+                refund.amount_paise,
+                refund.currency,
+                refund.reason,
+                refund.requested_by,
+                refund.source,
+                refund.refunded_at,
+                now,
+            ),
+        )
+        if refund.reason is not None:
+            await self._tx.execute(
+                "UPDATE order_refunds SET reason = ?, requested_by = ?"
+                " WHERE refund_id = ? AND user_id = ? AND reason IS NULL",
+                (refund.reason, refund.requested_by, refund.refund_id, self.order.user_id),
+            )
 
     async def move(self, state: str, settled_payment_id: str | None, now: datetime) -> None:
         # Compare-and-set on the state read under the lock: a second guard, never expected to miss.
@@ -269,6 +297,41 @@ class OrderStore:
                 (user_id, provider_order_id),
             )
             yield None if row is None else LockedOrder(tx, engine, self._ids, _order_from_row(row))
+
+    async def refunds(self, user_id: int, order_id: int) -> list[OrderRefund]:
+        rows = await self._shard(user_id).fetch_all(
+            "SELECT refund_id, payment_id, amount_paise, currency, refunded_at, source, reason,"
+            " requested_by FROM order_refunds WHERE user_id = ? AND order_id = ?"
+            " ORDER BY refunded_at, id",
+            (user_id, order_id),
+        )
+        return [
+            OrderRefund(
+                refund_id=str(row[0]),
+                payment_id=str(row[1]),
+                amount_paise=int(row[2]),
+                currency=str(row[3]),
+                refunded_at=from_db_required(row[4]),
+                source=str(row[5]),
+                reason=None if row[6] is None else str(row[6]),
+                requested_by=None if row[7] is None else int(row[7]),
+            )
+            for row in rows
+        ]
+
+    async def payments_with_event(self, payment_ids: Sequence[str], kind: str) -> set[str]:
+        """Those of `payment_ids` for which some shard has recorded an event of `kind`."""
+        if not payment_ids:
+            return set()
+        marks = ", ".join("?" for _ in payment_ids)
+        found: set[str] = set()
+        for shard in self.shards:
+            rows = await shard.fetch_all(
+                f"SELECT payment_id FROM payment_events WHERE kind = ? AND payment_id IN ({marks})",
+                (kind, *payment_ids),
+            )
+            found.update(str(row[0]) for row in rows)
+        return found
 
     async def open_orders(
         self,

@@ -47,6 +47,7 @@ class EventSource(enum.StrEnum):
     CLIENT = "client"
     WEBHOOK = "webhook"
     RECONCILER = "reconciler"
+    ADMIN = "admin"  # refundOrder: the gateway asked the provider for the refund itself
 
 
 # Evidence that money for the order has been taken. An authorization alone is not: Razorpay

@@ -19,7 +19,7 @@ from domain.checkout.order_state import (
     apply,
 )
 from domain.subscriptions.expiry import after_grant, running_access
-from records.orders import PaymentOrder
+from records.orders import OrderRefund, PaymentOrder
 from records.subscriptions import Subscription, SubscriptionStatus
 
 log = logging.getLogger("coursegate.checkout")
@@ -55,10 +55,13 @@ async def settle(
     now: datetime,
     provider_event_id: str | None = None,
     ended_at: datetime | None = None,
+    refund: OrderRefund | None = None,
 ) -> Settlement:
     """Applies `event` to `order` (read earlier; it is read again under the lock).
 
-    `ended_at` is when a refund ended access (default: now). The buyer's subscription cache is
+    `ended_at` is when a refund ended access (default: now). `refund`, the provider's refund the
+    event reports, is kept in the same transaction even when the event itself is a duplicate, so
+    a later report can add the reason an earlier one lacked. The buyer's subscription cache is
     invalidated after the commit whenever access changed.
     """
     courses = await backends.catalog.get_courses([order.course_id])
@@ -70,6 +73,8 @@ async def settle(
         async with backends.orders.locked(order.user_id, order.provider_order_id) as locked:
             if locked is None:
                 raise LookupError(f"order {order.id} vanished")
+            if refund is not None:
+                await locked.record_refund(refund, now)
             return await _apply_locked(
                 locked, event, course.validity_days, now, provider_event_id, ended_at or now
             )

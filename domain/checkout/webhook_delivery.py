@@ -10,6 +10,7 @@ from datetime import datetime
 from datasources.backends import Backends
 from datasources.payments.webhooks import MalformedWebhook, WebhookEvent, read_webhook
 from domain.checkout.order_state import SUCCESS_KINDS, OrderEvent
+from domain.checkout.refunds import order_refund
 from domain.checkout.settlement import payment_matches_order, settle
 from records.orders import PaymentOrder
 
@@ -61,9 +62,16 @@ async def handle_razorpay_webhook(
     if event.kind in SUCCESS_KINDS and not (payment and payment_matches_order(payment, order)):
         log.warning("webhook %s for order %s ignored: amount differs", delivered.event, order.id)
         return WebhookReply.IGNORED
-    ended_at = delivered.refund.created_at if delivered.refund is not None else delivered.created_at
+    refund = None if delivered.refund is None else order_refund(delivered.refund, event.source)
+    ended_at = delivered.created_at if refund is None else refund.refunded_at
     settlement = await settle(
-        backends, order, event, now=now, provider_event_id=event_id, ended_at=ended_at
+        backends,
+        order,
+        event,
+        now=now,
+        provider_event_id=event_id,
+        ended_at=ended_at,
+        refund=refund,
     )
     return WebhookReply.DUPLICATE if settlement.outcome is None else WebhookReply.PROCESSED
 

@@ -6,21 +6,27 @@ from typing import Annotated
 
 import strawberry
 
+from domain.checkout.refunds import RefundedOrder
 from domain.checkout.settlement import Settlement
 from resolvers.checkout.confirm import confirm_payment
+from resolvers.checkout.refund import refund_paid_order
 from resolvers.checkout.start import start_checkout
 from schema.checkout.types import (
     ConfirmPaymentSuccess,
+    RefundOrderSuccess,
     StartCheckoutSuccess,
     confirmed_payment,
+    refunded_order,
     started_checkout,
 )
 from schema.common.info import Info
 from schema.common.problems import (
     CourseIsFree,
+    Forbidden,
     InvalidInput,
     InvalidSignature,
     NotFound,
+    NotRefundable,
     PaymentFailed,
     PaymentUnavailable,
     Unauthenticated,
@@ -45,6 +51,17 @@ ConfirmPaymentResult = Annotated[
     | Unauthenticated
     | PaymentFailed,
     strawberry.union("ConfirmPaymentResult"),
+]
+RefundOrderResult = Annotated[
+    RefundOrderSuccess
+    | NotFound
+    | NotRefundable
+    | InvalidInput
+    | Unauthenticated
+    | Forbidden
+    | PaymentFailed
+    | PaymentUnavailable,
+    strawberry.union("RefundOrderResult"),
 ]
 
 
@@ -83,4 +100,25 @@ class CheckoutMutations:
             InvalidInput,
             Unauthenticated,
             PaymentFailed,
+        )
+
+    @strawberry.mutation(
+        description="Admin: refund a paid order in full through Razorpay; ends its access once"
+    )
+    async def refund_order(self, info: Info, order_id: str, reason: str) -> RefundOrderResult:
+        outcome = await refund_paid_order(info.context, order_id, reason)
+
+        def success(refunded: RefundedOrder) -> RefundOrderSuccess:
+            return refunded_order(refunded, info.context.now)
+
+        return result(
+            outcome,
+            success,
+            NotFound,
+            NotRefundable,
+            InvalidInput,
+            Unauthenticated,
+            Forbidden,
+            PaymentFailed,
+            PaymentUnavailable,
         )

@@ -76,3 +76,8 @@ class PaymentFailed(UserError):
 @strawberry.type
 class PaymentUnavailable(UserError):
     KIND = ProblemKind.PAYMENT_UNAVAILABLE
+
+
+@strawberry.type
+class NotRefundable(UserError):
+    KIND = ProblemKind.NOT_REFUNDABLE

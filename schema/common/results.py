@@ -23,6 +23,7 @@ E3 = TypeVar("E3", bound=UserError)
 E4 = TypeVar("E4", bound=UserError)
 E5 = TypeVar("E5", bound=UserError)
 E6 = TypeVar("E6", bound=UserError)
+E7 = TypeVar("E7", bound=UserError)
 
 
 @overload
@@ -73,6 +74,21 @@ def result(
     e6: type[E6],
     /,
 ) -> S | E1 | E2 | E3 | E4 | E5 | E6: ...
+
+
+@overload
+def result(
+    outcome: T | Problem,
+    success: Callable[[T], S],
+    e1: type[E1],
+    e2: type[E2],
+    e3: type[E3],
+    e4: type[E4],
+    e5: type[E5],
+    e6: type[E6],
+    e7: type[E7],
+    /,
+) -> S | E1 | E2 | E3 | E4 | E5 | E6 | E7: ...
 
 
 def result(outcome: Any, success: Callable[[Any], Any], *errors: type[UserError]) -> Any:
