@@ -6,10 +6,12 @@ webhooks, so news reported by several paths still changes access once:
   (older than a grace period, younger than a give-up age) and asks the provider for each order's
   payments;
 - refunds: it lists the provider's refunds of the last REFUND_LOOKBACK, made through the gateway
-  or outside it (the dashboard), and settles those whose payment no shard has seen refunded.
-  Asking for refunds rather than for every paid order keeps a pass to a few calls per hundred
-  refunds, however many orders are paid; a lost `refund.processed` webhook is caught by the
-  next pass as long as passes are less than REFUND_LOOKBACK apart.
+  or outside it (the dashboard), and settles and keeps those of our payments (a payment some
+  shard has an event of) that no order has kept yet. Asking for refunds rather than for every
+  paid order keeps a pass to a few calls per hundred refunds, however many orders are paid; a
+  lost `refund.processed` webhook is caught by the next pass as long as passes are less than
+  REFUND_LOOKBACK apart. A payment never reported to the gateway has granted nothing, so its
+  refund is left alone (the open-order pass settles orders younger than GIVE_UP_AFTER).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from datetime import datetime, timedelta
 from datasources.backends import Backends
 from datasources.payments.provider import PaymentProviderError, ProviderRefund
 from datasources.sql.engine import SqlEngine
-from domain.checkout.order_state import EventKind, EventSource, OrderState, Outcome
+from domain.checkout.order_state import EventSource, OrderState, Outcome
 from domain.checkout.provider_reports import settle_as_reported
 from domain.checkout.refunds import order_refund, refund_event
 from domain.checkout.settlement import settle
@@ -111,12 +113,10 @@ async def reconcile_refunds(backends: Backends, now: datetime) -> ReconcileRepor
         return report
     for start in range(0, len(refunds), PAGE_SIZE):
         page = refunds[start : start + PAGE_SIZE]
-        known = await backends.orders.payments_with_event(
-            [refund.payment_id for refund in page], EventKind.REFUND_PROCESSED.value
-        )
+        recorded = await backends.orders.recorded_refunds([refund.id for refund in page])
+        ours = await backends.orders.payments_with_events([refund.payment_id for refund in page])
         for refund in page:
-            if refund.payment_id not in known:
-                known.add(refund.payment_id)  # a payment's first refund is the one that counts
+            if refund.id not in recorded and refund.payment_id in ours:
                 await _reconcile_refund(backends, refund, now, report)
     return report
 

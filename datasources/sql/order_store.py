@@ -319,16 +319,22 @@ class OrderStore:
             for row in rows
         ]
 
-    async def payments_with_event(self, payment_ids: Sequence[str], kind: str) -> set[str]:
-        """Those of `payment_ids` for which some shard has recorded an event of `kind`."""
-        if not payment_ids:
+    async def payments_with_events(self, payment_ids: Sequence[str]) -> set[str]:
+        """Those of `payment_ids` some shard has recorded an event of: payments of our orders."""
+        return await self._found_on_shards("payment_events", "payment_id", payment_ids)
+
+    async def recorded_refunds(self, refund_ids: Sequence[str]) -> set[str]:
+        """Those of `refund_ids` some order on some shard has kept."""
+        return await self._found_on_shards("order_refunds", "refund_id", refund_ids)
+
+    async def _found_on_shards(self, table: str, column: str, values: Sequence[str]) -> set[str]:
+        if not values:
             return set()
-        marks = ", ".join("?" for _ in payment_ids)
+        marks = ", ".join("?" for _ in values)
         found: set[str] = set()
         for shard in self.shards:
             rows = await shard.fetch_all(
-                f"SELECT payment_id FROM payment_events WHERE kind = ? AND payment_id IN ({marks})",
-                (kind, *payment_ids),
+                f"SELECT DISTINCT {column} FROM {table} WHERE {column} IN ({marks})", tuple(values)
             )
             found.update(str(row[0]) for row in rows)
         return found

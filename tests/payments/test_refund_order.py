@@ -246,6 +246,10 @@ async def test_a_refund_made_outside_the_gateway_with_its_webhook_lost_is_caught
     other = await add_course(backends, slug="kept-course", price_paise=PRICE_PAISE)
     kept = await _paid_order(client, razorpay_api, other, key="buy-2")
     refund = razorpay_api.refund_directly(paid.payment_id)  # in the dashboard; no webhook
+    # Another product on the same Razorpay account: a payment the gateway never took.
+    foreign_order = await gateway_payments.create_order(50_000, "INR", "elsewhere-1", {})
+    foreign_payment = razorpay_api.inject_payment(foreign_order.id)["id"]
+    razorpay_api.refund_directly(foreign_payment)
     assert sorted(await _my_states(client)) == [(True, "ACTIVE"), (True, "ACTIVE")]
 
     report = await reconcile(backends, datetime.now(UTC))
@@ -258,6 +262,7 @@ async def test_a_refund_made_outside_the_gateway_with_its_webhook_lost_is_caught
     ]
     assert kept.payment_id not in {row[1] for row in await _refund_rows(backends)}
     payment_fetches = [s for s in razorpay_api.seen_requests() if "/payments/" in s.path]
+    assert f"/v1/payments/{foreign_payment}" not in {s.path for s in payment_fetches}
 
     again = await reconcile(backends, datetime.now(UTC))
 
@@ -290,6 +295,19 @@ async def test_a_retry_after_an_unanswered_refund_finds_it_without_refunding_twi
     assert await _my_states(client) == [(False, "REFUNDED")]
     assert len(_refund_calls(razorpay_api)) == 2  # the second was refused as already refunded
     assert await _refund_events(backends) == [(paid.payment_id, "reconciler")]
+    assert await _refund_rows(backends) == []  # a payment's state does not name its refund
+
+    report = await reconcile(backends, datetime.now(UTC))
+
+    # The reconciler keeps the refund, and its notes still carry who asked and why.
+    assert (report.refunds_settled, report.revoked_or_refunded) == (0, 0)  # revoked already
+    [(_, payment_id, _, reason, requested_by, source)] = await _refund_rows(backends)
+    assert (payment_id, reason, requested_by, source) == (
+        paid.payment_id,
+        "customer asked",
+        ADMIN,
+        "reconciler",
+    )
 
 
 async def test_refund_order_refuses_before_touching_anything(
