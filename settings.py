@@ -38,6 +38,7 @@ class Settings:
     razorpay_key_secret: str | None = field(default=None, repr=False)
     razorpay_webhook_secret: str | None = field(default=None, repr=False)
     razorpay_base_url: str | None = None
+    node_id: int | None = None  # the id generator's 10-bit node; None: random per process
 
     @property
     def production(self) -> bool:
@@ -97,7 +98,18 @@ class Settings:
             razorpay_key_secret=env.get("RAZORPAY_KEY_SECRET") or None,
             razorpay_webhook_secret=env.get("RAZORPAY_WEBHOOK_SECRET") or None,
             razorpay_base_url=env.get("RAZORPAY_BASE_URL") or None,
+            node_id=_node_id(env.get("COURSEGATE_NODE_ID")),
         )
+
+
+def _node_id(raw: str | None) -> int | None:
+    """COURSEGATE_NODE_ID: 0-1023, distinct per running process, so ids never collide; unset,
+    each process draws one at random (collisions then unlikely, not impossible)."""
+    if not raw:
+        return None
+    if not raw.strip().isdigit() or int(raw) >= 1024:
+        raise ConfigurationError(f"COURSEGATE_NODE_ID must be a whole number 0-1023, not {raw!r}")
+    return int(raw)
 
 
 def _optional_path(raw: str | None) -> Path | None:

@@ -155,7 +155,7 @@ async def open_backends(settings: Settings) -> Backends:
         if settings.redis_url
         else MemoryCache()
     )
-    ids = IdGenerator()
+    ids = IdGenerator(settings.node_id)
     return Backends(
         catalog_engine=catalog_engine,
         shard_engines=shard_engines,

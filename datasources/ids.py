@@ -16,8 +16,9 @@ _SEQUENCE_MASK = (1 << _SEQUENCE_BITS) - 1
 
 class IdGenerator:
     def __init__(self, node: int | None = None) -> None:
-        # A random node per process makes collisions between processes that share no
-        # configuration vanishingly unlikely; deployments may pin COURSEGATE_NODE_ID.
+        # A random node per process: among k processes two share one with a chance of about
+        # k*k/2048, and their ids then collide when both take the same millisecond and
+        # sequence. Deployments pin a distinct one per process (COURSEGATE_NODE_ID).
         self._node = secrets.randbelow(1 << _NODE_BITS) if node is None else node
         if not 0 <= self._node < (1 << _NODE_BITS):
             raise ValueError("node id must fit in 10 bits")

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import zlib
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
-from datasources.backends import Backends
+from datasources.backends import Backends, open_backends
 from datasources.ids import IdGenerator
 from datasources.sharding import BUCKET_COUNT, BucketMap, bucket_of
 from records.subscriptions import NewSubscription
+from settings import ConfigurationError, Settings
 from tests.factories import add_course
 
 
@@ -42,6 +44,22 @@ def test_ids_are_unique_and_time_ordered() -> None:
     assert len(set(ids)) == len(ids) and ids == sorted(ids)
     with pytest.raises(ValueError):
         IdGenerator(node=1024)
+
+
+@pytest.mark.parametrize("raw", ["1024", "-1", "three", "5.0"])
+def test_a_node_id_outside_ten_bits_is_refused(raw: str) -> None:
+    with pytest.raises(ConfigurationError, match="COURSEGATE_NODE_ID"):
+        Settings.from_env({"COURSEGATE_NODE_ID": raw, "COURSEGATE_JWT_SECRET": "x" * 32})
+
+
+async def test_the_configured_node_is_in_every_id(tmp_path: Path) -> None:
+    env = {"COURSEGATE_DATA_DIR": str(tmp_path), "COURSEGATE_NODE_ID": "517"}
+    opened = await open_backends(Settings.from_env(env))
+    try:
+        ids = [opened.ids.next_id() for _ in range(5_000)]
+    finally:
+        await opened.close()
+    assert {(minted >> 12) & 1023 for minted in ids} == {517}
 
 
 async def test_each_users_rows_land_on_the_named_shard_only(backends: Backends) -> None:
