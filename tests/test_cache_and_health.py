@@ -9,6 +9,7 @@ from pathlib import Path
 import httpx
 
 from datasources.backends import Backends, open_backends
+from datasources.cache.single_flight import SingleFlight
 from gateway import create_app
 from http_api.response_caches.catalog import KEYSPACE as RESPONSE_KEYSPACE
 from settings import Settings
@@ -46,6 +47,58 @@ async def test_concurrent_misses_for_one_course_do_one_load(backends: Backends) 
         store.get_courses = original  # type: ignore[method-assign]
     assert loads == [[course.id]]
     assert all(result[course.id] == course for result in results)
+
+
+# Found by tests/test_schema_fuzzing.py: a query whose failing root field cancels its sibling
+# fields cancelled one that was waiting for a shared load, which cancelled the load for every
+# other caller waiting for it (another field, another request). Those got a CancelledError
+# nobody had sent them: it escaped the app, a dropped connection instead of an answer.
+
+
+async def test_a_cancelled_waiter_leaves_the_shared_load_to_the_others() -> None:
+    flight: SingleFlight[int, str] = SingleFlight()
+    started, release = asyncio.Event(), asyncio.Event()
+
+    async def load(keys: list[int]) -> dict[int, str]:
+        started.set()
+        await release.wait()
+        return dict.fromkeys(keys, "loaded")
+
+    owner = asyncio.ensure_future(flight.load_many([7], load))
+    await started.wait()
+    gone = asyncio.ensure_future(flight.load_many([7], load))
+    staying = asyncio.ensure_future(flight.load_many([7], load))
+    # Callbacks run in the order they were scheduled: both waiters join the load first.
+    asyncio.get_running_loop().call_soon(gone.cancel)
+    asyncio.get_running_loop().call_soon(release.set)
+    assert await staying == {7: "loaded"}
+    assert await owner == {7: "loaded"}
+    assert gone.cancelled()
+
+
+async def test_a_cancelled_load_leaves_its_waiters_to_load_the_keys_themselves() -> None:
+    flight: SingleFlight[int, str] = SingleFlight()
+    loads: list[str] = []
+    started, release = asyncio.Event(), asyncio.Event()
+
+    async def owner_load(keys: list[int]) -> dict[int, str]:
+        loads.append("owner")
+        started.set()
+        await release.wait()
+        return dict.fromkeys(keys, "from the owner")
+
+    async def waiter_load(keys: list[int]) -> dict[int, str]:
+        loads.append("waiter")
+        return dict.fromkeys(keys, "from the waiter")
+
+    owner = asyncio.ensure_future(flight.load_many([7], owner_load))
+    await started.wait()
+    waiter = asyncio.ensure_future(flight.load_many([7, 8], waiter_load))
+    # The waiter loads key 8 and joins the owner's load of 7 before the cancellation lands.
+    asyncio.get_running_loop().call_soon(owner.cancel)
+    assert await waiter == {7: "from the waiter", 8: "from the waiter"}
+    assert owner.cancelled()
+    assert loads == ["owner", "waiter", "waiter"]
 
 
 async def test_repeated_reads_are_cache_hits_in_metrics(
