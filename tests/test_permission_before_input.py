@@ -11,19 +11,13 @@ import pytest
 
 from datasources.backends import Backends
 from tests.conftest import graphql, token_for
+from tests.db_state import written
 from tests.factories import add_course
 
 ADMIN = token_for(1, admin=True)
 USER = token_for(2)
 HUGE = "x" * 20_000  # well inside the 64 KiB body limit
 _RESULT = "{ __typename ... on UserError { message } ... on InvalidInput { field } }"
-_CATALOG_TABLES = ("typing_courses", "course_outbox", "payment_order_index", "lifecycle_jobs")
-_SHARD_TABLES = (
-    "user_typing_courses",
-    "payment_orders",
-    "payment_events",
-    "lifecycle_job_progress",
-)
 
 # What a caller gets: a typename, and for InvalidInput the field it names.
 Expect = tuple[str, str | None]
@@ -32,18 +26,6 @@ Cases = dict[str, tuple[dict[str, Any], Expect]]
 
 def _invalid(field: str) -> Expect:
     return ("InvalidInput", field)
-
-
-async def _written(backends: Backends) -> tuple[object, ...]:
-    """Every row count, and the courses themselves (an update changes a row, not a count)."""
-    counts: list[object] = []
-    for table in _CATALOG_TABLES:
-        counts.append(await backends.catalog_engine.fetch_one(f"SELECT COUNT(*) FROM {table}"))
-    for engine in backends.shard_engines:
-        for table in _SHARD_TABLES:
-            counts.append(await engine.fetch_one(f"SELECT COUNT(*) FROM {table}"))
-    courses = await backends.catalog_engine.fetch_all("SELECT * FROM typing_courses ORDER BY id")
-    return (*counts, tuple(tuple(row) for row in courses))
 
 
 async def _answer(
@@ -59,25 +41,25 @@ async def _answer(
 async def _check_admin_only(
     client: httpx.AsyncClient, backends: Backends, document: str, cases: Cases
 ) -> None:
-    before = await _written(backends)
+    before = await written(backends)
     for name, (variables, as_admin) in cases.items():
         anonymous = await _answer(client, document, variables, None)
         assert anonymous[0] == "Unauthenticated", name
         assert (await _answer(client, document, variables, USER))[0] == "Forbidden", name
         assert await _answer(client, document, variables, ADMIN) == as_admin, name
-    assert await _written(backends) == before
+    assert await written(backends) == before
 
 
 async def _check_signed_in(
     client: httpx.AsyncClient, backends: Backends, document: str, cases: Cases
 ) -> None:
-    before = await _written(backends)
+    before = await written(backends)
     for name, (variables, signed_in) in cases.items():
         anonymous = await _answer(client, document, variables, None)
         assert anonymous[0] == "Unauthenticated", name
         assert await _answer(client, document, variables, USER) == signed_in, name
         assert await _answer(client, document, variables, ADMIN) == signed_in, name
-    assert await _written(backends) == before
+    assert await written(backends) == before
 
 
 def _create_input(**overrides: Any) -> dict[str, Any]:
@@ -327,7 +309,7 @@ async def test_admin_and_signed_in_query_fields(
     client: httpx.AsyncClient, backends: Backends
 ) -> None:
     """Query fields raise errors with a code: the permission code comes before BAD_USER_INPUT."""
-    before = await _written(backends)
+    before = await written(backends)
     inactive = (
         "query($first: Int!, $language: String) { courses(first: $first,"
         " filter: {activeOnly: false, language: $language}) { edges { cursor } } }"
@@ -351,4 +333,4 @@ async def test_admin_and_signed_in_query_fields(
     bad_mine = {"first": -1, "after": HUGE, "within": 0}
     assert await _error_code(client, mine, bad_mine, None) == "UNAUTHENTICATED"
     assert await _error_code(client, mine, bad_mine, USER) == "BAD_USER_INPUT"
-    assert await _written(backends) == before
+    assert await written(backends) == before
