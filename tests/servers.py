@@ -14,6 +14,7 @@ import pytest
 
 MARIADB = {"host": "127.0.0.1", "port": 3306, "user": "root", "password": ""}
 REDIS_URL = os.environ.get("COURSEGATE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+NATS_URL = "nats://127.0.0.1:4222"
 TEST_SHARDS = 4
 
 
@@ -44,6 +45,22 @@ def redis_reachable() -> bool:
             return sock.recv(16).startswith(b"+PONG")
     except OSError:
         return False
+
+
+def nats_reachable() -> bool:
+    """A NATS server greets every connection with its INFO line before anything is sent; the
+    line says whether JetStream is enabled."""
+    try:
+        with socket.create_connection(("127.0.0.1", 4222), timeout=2) as sock:
+            line = b""
+            while b"\r\n" not in line and len(line) < 65536:
+                chunk = sock.recv(4096)
+                if not chunk:
+                    break
+                line += chunk
+    except OSError:
+        return False
+    return line.startswith(b"INFO ") and b'"jetstream":true' in line
 
 
 def _on_server(statements: Sequence[str]) -> None:

@@ -154,6 +154,39 @@ CATALOG_MIGRATIONS: tuple[Migration, ...] = (
             ) {_MYSQL_TABLE_OPTIONS}""",
         ),
     ),
+    Migration(
+        5,
+        "event_log and event_consumers: the embedded default's event log (production: JetStream)",
+        sqlite=(
+            """CREATE TABLE IF NOT EXISTS event_log (
+                position INTEGER PRIMARY KEY AUTOINCREMENT,
+                event_id INTEGER NOT NULL UNIQUE,
+                kind TEXT NOT NULL,
+                payload TEXT NOT NULL,
+                appended_at TIMESTAMP NOT NULL)""",
+            "CREATE INDEX IF NOT EXISTS ix_event_log_kind ON event_log (kind, position)",
+            """CREATE TABLE IF NOT EXISTS event_consumers (
+                name TEXT NOT NULL PRIMARY KEY,
+                acked_position INTEGER NOT NULL,
+                updated_at TIMESTAMP NOT NULL)""",
+        ),
+        mysql=(
+            f"""CREATE TABLE IF NOT EXISTS event_log (
+                position BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
+                event_id BIGINT NOT NULL,
+                kind VARCHAR(48) NOT NULL,
+                payload MEDIUMTEXT NOT NULL,
+                appended_at DATETIME(6) NOT NULL,
+                UNIQUE KEY uq_event_log_event (event_id),
+                KEY ix_event_log_kind (kind, position)
+            ) {_MYSQL_TABLE_OPTIONS}""",
+            f"""CREATE TABLE IF NOT EXISTS event_consumers (
+                name VARCHAR(64) NOT NULL PRIMARY KEY,
+                acked_position BIGINT NOT NULL,
+                updated_at DATETIME(6) NOT NULL
+            ) {_MYSQL_TABLE_OPTIONS}""",
+        ),
+    ),
 )
 
 SHARD_MIGRATIONS: tuple[Migration, ...] = (
@@ -357,6 +390,27 @@ SHARD_MIGRATIONS: tuple[Migration, ...] = (
                 PRIMARY KEY (user_id, id),
                 UNIQUE KEY uq_order_refunds_refund (refund_id),
                 KEY ix_order_refunds_order (user_id, order_id)
+            ) {_MYSQL_TABLE_OPTIONS}""",
+        ),
+    ),
+    Migration(
+        7,
+        "event_outbox (subscription and order changes for the relay, same transaction)",
+        sqlite=(
+            """CREATE TABLE IF NOT EXISTS event_outbox (
+                id INTEGER NOT NULL PRIMARY KEY,
+                kind TEXT NOT NULL,
+                user_id INTEGER NOT NULL,
+                payload TEXT NOT NULL,
+                created_at TIMESTAMP NOT NULL)""",
+        ),
+        mysql=(
+            f"""CREATE TABLE IF NOT EXISTS event_outbox (
+                id BIGINT NOT NULL PRIMARY KEY,
+                kind VARCHAR(48) NOT NULL,
+                user_id BIGINT NOT NULL,
+                payload MEDIUMTEXT NOT NULL,
+                created_at DATETIME(6) NOT NULL
             ) {_MYSQL_TABLE_OPTIONS}""",
         ),
     ),
