@@ -1,4 +1,5 @@
-"""The `coursegate` command: serve, migrate, seed, indexer, reindex, reconcile, jobs, token."""
+"""The `coursegate` command: serve, migrate, seed, indexer, reindex, reconcile, jobs, relay,
+token."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from datasources.payments.factory import check_payment_settings
 from jobs.indexer import SearchIndexer
 from jobs.lifecycle import LifecycleRunner
 from jobs.reconcile import reconcile
+from jobs.relay import Relay
 from jobs.seed import seed_demo, seed_synthetic
 from resolvers.auth import issue_token, token_verifier
 from settings import ConfigurationError, Settings
@@ -77,6 +79,20 @@ async def _run_indexer(settings: Settings) -> None:
     try:
         await backends.migrate()
         await SearchIndexer(backends).run(stop)
+    finally:
+        await backends.close()
+
+
+async def _run_relay(settings: Settings, once: bool) -> None:
+    backends = await open_backends(settings)
+    stop = _stop_on_signals()
+    try:
+        await backends.migrate()
+        relay = Relay(backends.shard_engines, backends.events)
+        if once:
+            print(f"relayed {await relay.relay_once()} events to the {backends.events.name} log")
+        else:
+            await relay.run(stop)
     finally:
         await backends.close()
 
@@ -163,6 +179,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     jobs = commands.add_parser("jobs", help="run admin lifecycle jobs (validity, extend, grant)")
     jobs.add_argument("--once", action="store_true", help="run what is waiting, then exit")
+    relay = commands.add_parser("relay", help="publish the shards' event outboxes to the event log")
+    relay.add_argument("--once", action="store_true", help="publish what is waiting, then exit")
     token = commands.add_parser("token", help="print a bearer token for a user")
     token.add_argument("--user", type=int, required=True)
     token.add_argument("--admin", action="store_true")
@@ -214,6 +232,8 @@ def _run(args: argparse.Namespace) -> int:
         asyncio.run(_reconcile(settings))
     elif args.command == "jobs":
         asyncio.run(_run_lifecycle_jobs(settings, args.once))
+    elif args.command == "relay":
+        asyncio.run(_run_relay(settings, args.once))
     elif args.command == "serve":
         _serve(settings, args)
     return 0

@@ -25,6 +25,7 @@ from http_api.webhooks import webhook_routes
 from jobs.indexer import SearchIndexer
 from jobs.lifecycle import LifecycleRunner
 from jobs.reconcile_loop import reconcile_periodically
+from jobs.relay import Relay
 from resolvers.auth import token_verifier
 from schema import build_schema
 from settings import Settings
@@ -84,9 +85,10 @@ def _background_work(
     # The embedded index has one writer: this process. Production runs `coursegate indexer`.
     if settings.search_url is None:
         tasks.append(asyncio.create_task(SearchIndexer(backends).run(stop)))
-    # Embedded default: lifecycle jobs and the reconciler run here too. Production runs
-    # `coursegate jobs` and `coursegate reconcile`.
+    # Embedded default: lifecycle jobs, the reconciler and the event relay run here too.
+    # Production runs `coursegate jobs`, `coursegate reconcile` and `coursegate relay`.
     if not settings.production:
         tasks.append(asyncio.create_task(LifecycleRunner(backends, stop=stop).run()))
         tasks.append(asyncio.create_task(reconcile_periodically(backends, stop)))
+        tasks.append(asyncio.create_task(Relay(backends.shard_engines, backends.events).run(stop)))
     return tasks

@@ -39,6 +39,7 @@ class Settings:
     razorpay_webhook_secret: str | None = field(default=None, repr=False)
     razorpay_base_url: str | None = None
     node_id: int | None = None  # the id generator's 10-bit node; None: random per process
+    nats_url: str | None = None  # the event log on NATS JetStream; None: a catalog table
 
     @property
     def production(self) -> bool:
@@ -99,6 +100,7 @@ class Settings:
             razorpay_webhook_secret=env.get("RAZORPAY_WEBHOOK_SECRET") or None,
             razorpay_base_url=env.get("RAZORPAY_BASE_URL") or None,
             node_id=_node_id(env.get("COURSEGATE_NODE_ID")),
+            nats_url=env.get("COURSEGATE_NATS_URL") or None,
         )
 
 

@@ -15,6 +15,9 @@ from datasources.cache.cached_subscriptions import CachedSubscriptions
 from datasources.cache.memory_cache import MemoryCache
 from datasources.cache.null_cache import NullCache
 from datasources.cache.redis_cache import RedisCache
+from datasources.events.jetstream_log import JetStreamEventLog
+from datasources.events.log import EventLog
+from datasources.events.table_log import TableEventLog
 from datasources.ids import IdGenerator
 from datasources.payments.factory import payment_provider
 from datasources.payments.provider import PaymentProvider
@@ -58,12 +61,15 @@ class Backends:
     ids: IdGenerator = field(default_factory=IdGenerator)
     payments: PaymentProvider = field(default_factory=SandboxProvider)
     search: SearchEngine = field(default_factory=UnavailableSearchEngine)
+    event_log: EventLog | None = None  # None: the event_log table of the catalog database
     orders: OrderStore = field(init=False)
     jobs: JobStore = field(init=False)
+    events: EventLog = field(init=False)
 
     def __post_init__(self) -> None:
         self.orders = OrderStore(self.catalog_engine, self.uncached_subscriptions, self.ids)
         self.jobs = JobStore(self.catalog_engine, self.ids)
+        self.events = self.event_log or TableEventLog(self.catalog_engine)
 
     @property
     def uncached_catalog(self) -> SqlCatalogStore:
@@ -110,6 +116,7 @@ class Backends:
         await self.cache.close()
         await self.payments.aclose()
         await self.search.close()
+        await self.events.close()
 
 
 async def _open_sql(settings: Settings) -> tuple[SqlEngine, tuple[SqlEngine, ...], BucketMap]:
@@ -167,4 +174,5 @@ async def open_backends(settings: Settings) -> Backends:
         ids=ids,
         payments=payment_provider(settings),
         search=await _open_search(settings),
+        event_log=await JetStreamEventLog.connect(settings.nats_url) if settings.nats_url else None,
     )

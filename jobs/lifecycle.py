@@ -200,11 +200,13 @@ class _JobRun:
             # matching the course's current validity.
             validity = (await self._course()).validity_days
             return await batches.recompute_validity_batch(
-                engine, job.id, self._course_id, validity, now, size
+                engine, self._backends.ids, job.id, self._course_id, validity, now, size
             )
         if job.kind is JobKind.EXTEND_SUBSCRIPTIONS:
             days = int(job.params["days"])
-            return await batches.extend_batch(engine, job.id, self._course_id, days, now, size)
+            return await batches.extend_batch(
+                engine, self._backends.ids, job.id, self._course_id, days, now, size
+            )
         validity = (await self._course()).validity_days
         return await batches.grant_batch(
             engine,

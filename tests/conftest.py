@@ -22,7 +22,14 @@ from tests import servers
 
 JWT_SECRET = "test-secret-that-is-long-enough-for-hs256-and-for-hs512-too-0123456789"
 _TABLES_BY_ROLE = {
-    "catalog": ("course_outbox", "typing_courses", "payment_order_index", "lifecycle_jobs"),
+    "catalog": (
+        "course_outbox",
+        "typing_courses",
+        "payment_order_index",
+        "lifecycle_jobs",
+        "event_log",
+        "event_consumers",
+    ),
     "shard": (
         "user_typing_courses",
         "payment_orders",
@@ -30,6 +37,7 @@ _TABLES_BY_ROLE = {
         "lifecycle_job_progress",
         "checkout_reservations",
         "order_refunds",
+        "event_outbox",
     ),
 }
 

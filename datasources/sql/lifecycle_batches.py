@@ -9,13 +9,15 @@ same job wait for each other on the cursor row instead of applying a batch twice
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from datasources.ids import IdGenerator
+from datasources.sql import event_outbox
 from datasources.sql.engine import SqlEngine, SqlExecutor
 from datasources.sql.subscription_store import COLUMNS, subscription_from_row
 from domain.subscriptions.expiry import validity_expiry
+from records.events import Event, EventKind
 from records.subscriptions import Access, Subscription, SubscriptionStatus
 
 _INSERT = (
@@ -141,14 +143,17 @@ async def _set_expiry(tx: SqlExecutor, changes: dict[Subscription, Access], now:
 
 async def _course_batch(
     shard: SqlEngine,
+    ids: IdGenerator,
     job_id: int,
     course_id: int,
     now: datetime,
     limit: int,
     access_of: Callable[[Subscription], Access],
+    kind: EventKind,
 ) -> BatchOutcome:
     """Next `limit` rows of the course after the cursor: active-status rows whose access_of
-    differs from what they hold get it; the cursor moves past every row looked at."""
+    differs from what they hold get it, each with a `kind` event; the cursor moves past every
+    row looked at."""
     async with shard.transaction() as tx:
         cursor = await _locked_cursor(tx, shard, job_id, now)
         if cursor.finished:
@@ -162,6 +167,19 @@ async def _course_batch(
             if (access.expires_at, access.kept_days) != (row.expires_at, row.kept_days)
         }
         await _set_expiry(tx, new_expiry, now)
+        await event_outbox.append(
+            tx,
+            [
+                event_outbox.subscription_event(
+                    ids,
+                    kind,
+                    replace(row, expires_at=access.expires_at, kept_days=access.kept_days),
+                    row,
+                    now,
+                )
+                for row, access in new_expiry.items()
+            ],
+        )
         last_key = rows[-1].id if rows else cursor.last_key
         after = await _advance(
             tx, job_id, cursor, last_key, len(rows), len(new_expiry), len(rows) < limit, now
@@ -171,6 +189,7 @@ async def _course_batch(
 
 async def recompute_validity_batch(
     shard: SqlEngine,
+    ids: IdGenerator,
     job_id: int,
     course_id: int,
     validity_days: int | None,
@@ -184,11 +203,19 @@ async def recompute_validity_batch(
         expires_at = validity_expiry(row.enrolled_at, validity_days, row.kept_days)
         return Access(row.enrolled_at, expires_at, row.kept_days)
 
-    return await _course_batch(shard, job_id, course_id, now, limit, access_of)
+    return await _course_batch(
+        shard, ids, job_id, course_id, now, limit, access_of, EventKind.SUBSCRIPTION_REVALIDATED
+    )
 
 
 async def extend_batch(
-    shard: SqlEngine, job_id: int, course_id: int, days: int, now: datetime, limit: int
+    shard: SqlEngine,
+    ids: IdGenerator,
+    job_id: int,
+    course_id: int,
+    days: int,
+    now: datetime,
+    limit: int,
 ) -> BatchOutcome:
     """Adds `days` to every subscription of the course active at `now` (lifetime stays), as
     extension days a later validity change keeps."""
@@ -198,7 +225,9 @@ async def extend_batch(
             return Access(row.enrolled_at, row.expires_at, row.kept_days)
         return Access(row.enrolled_at, row.expires_at + timedelta(days=days), row.kept_days + days)
 
-    return await _course_batch(shard, job_id, course_id, now, limit, access_of)
+    return await _course_batch(
+        shard, ids, job_id, course_id, now, limit, access_of, EventKind.SUBSCRIPTION_EXTENDED
+    )
 
 
 async def grant_batch(
@@ -230,6 +259,7 @@ async def grant_batch(
             current = {s.user_id: s for s in map(subscription_from_row, rows)}
         inserts: list[tuple[object, ...]] = []
         changed: list[int] = []
+        events: list[Event] = []
         active = SubscriptionStatus.ACTIVE.value
         for user_id in users:
             existing = current.get(user_id)
@@ -237,10 +267,24 @@ async def grant_batch(
             if renewal is None:
                 continue
             changed.append(user_id)
+            granted = Subscription(
+                id=ids.next_id() if existing is None else existing.id,
+                user_id=user_id,
+                course_id=course_id,
+                enrolled_at=renewal.enrolled_at,
+                expires_at=renewal.expires_at,
+                status=SubscriptionStatus.ACTIVE,
+                source=source,
+                updated_at=now,
+                kept_days=renewal.kept_days,
+            )
+            running = existing is not None and existing.is_active_at(now)
+            kind = EventKind.SUBSCRIPTION_RENEWED if running else EventKind.SUBSCRIPTION_GRANTED
+            events.append(event_outbox.subscription_event(ids, kind, granted, existing, now))
             if existing is None:
                 inserts.append(
                     (
-                        ids.next_id(),
+                        granted.id,
                         user_id,
                         course_id,
                         renewal.enrolled_at,
@@ -268,6 +312,7 @@ async def grant_batch(
             )
         if inserts:
             await tx.execute_many(_INSERT, inserts)
+        await event_outbox.append(tx, events)
         last_key = users[-1] if users else cursor.last_key
         finished = len(pending) <= limit
         after = await _advance(

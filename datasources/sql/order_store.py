@@ -13,13 +13,24 @@ from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 
 from datasources.ids import IdGenerator
+from datasources.sql import event_outbox
 from datasources.sql.engine import Row, SqlEngine, SqlExecutor
 from datasources.sql.subscription_store import ShardedSubscriptionStore, locked_subscription
 from datasources.sql.timestamps import from_db_required
+from records.events import EventKind
 from records.orders import NewPaymentOrder, OrderRefund, PaymentOrder
 from records.subscriptions import Access, Subscription, SubscriptionStatus
 
 CREATED_STATE = "created"
+_ORDER_EVENTS = {
+    "attempted": EventKind.ORDER_ATTEMPTED,
+    "paid": EventKind.ORDER_PAID,
+    "refunded": EventKind.ORDER_REFUNDED,
+}
+_ENDED_EVENTS = {
+    SubscriptionStatus.REFUNDED: EventKind.SUBSCRIPTION_REFUNDED,
+    SubscriptionStatus.CANCELLED: EventKind.SUBSCRIPTION_CANCELLED,
+}
 # Longer than a provider call may take (the Razorpay adapter's whole deadline is 15 s), so a live
 # holder is never overtaken; a holder that crashed frees its key after this long.
 RESERVATION_LEASE = timedelta(seconds=60)
@@ -116,6 +127,10 @@ class LockedOrder:
         )
         if changed != 1:
             raise RuntimeError(f"order {self.order.id} changed under its row lock")
+        event = event_outbox.order_event(
+            self._ids, _ORDER_EVENTS[state], self.order, settled_payment_id, now
+        )
+        await event_outbox.append(self._tx, [event])
 
     async def subscription(self) -> Subscription | None:
         """The buyer's subscription to the order's course, locked for this transaction."""
@@ -126,6 +141,8 @@ class LockedOrder:
     async def put_subscription(self, access: Access, source: str, now: datetime) -> None:
         """Makes the order's subscription active with this access, creating it if needed."""
         current = await self.subscription()
+        running = current is not None and current.is_active_at(now)
+        kind = EventKind.SUBSCRIPTION_RENEWED if running else EventKind.SUBSCRIPTION_PURCHASED
         if current is None:
             await self._tx.execute(
                 "INSERT INTO user_typing_courses (id, user_id, typing_course_id, enrolled_at,"
@@ -143,14 +160,25 @@ class LockedOrder:
                     access.kept_days,
                 ),
             )
-            return
-        await self._update_subscription(current.id, access, SubscriptionStatus.ACTIVE, source, now)
+        else:
+            await self._update_subscription(
+                current.id, access, SubscriptionStatus.ACTIVE, source, now
+            )
+        await self._record(kind, current, now)
 
     async def end_subscription(
         self, current: Subscription, status: SubscriptionStatus, ended_at: datetime, now: datetime
     ) -> None:
         ended = Access(current.enrolled_at, ended_at, current.kept_days)
         await self._update_subscription(current.id, ended, status, current.source, now)
+        await self._record(_ENDED_EVENTS[status], current, now)
+
+    async def _record(self, kind: EventKind, before: Subscription | None, now: datetime) -> None:
+        after = await self.subscription()
+        if after is None:
+            raise RuntimeError(f"order {self.order.id}: the subscription just written vanished")
+        event = event_outbox.subscription_event(self._ids, kind, after, before, now)
+        await event_outbox.append(self._tx, [event])
 
     async def _update_subscription(
         self,

@@ -10,8 +10,10 @@ from datetime import datetime
 
 from datasources.ids import IdGenerator
 from datasources.sharding import BucketMap
+from datasources.sql import event_outbox
 from datasources.sql.engine import Dialect, Row, SqlEngine, SqlExecutor, retry_on_conflict
 from datasources.sql.timestamps import from_db, from_db_required, to_db
+from records.events import EventKind
 from records.subscriptions import (
     ExpiryKey,
     NewSubscription,
@@ -140,7 +142,15 @@ class ShardedSubscriptionStore:
                         current.id,
                     ),
                 )
-            return await self._locked(tx, engine, enrolment.user_id, enrolment.course_id)
+            return await self._recorded(
+                tx,
+                engine,
+                EventKind.SUBSCRIPTION_ENROLLED,
+                current,
+                enrolment.user_id,
+                enrolment.course_id,
+                now,
+            )
 
     async def cancel(self, user_id: int, course_id: int, now: datetime) -> Subscription | None:
         engine = self.shard_for(user_id)
@@ -153,7 +163,9 @@ class ShardedSubscriptionStore:
                 " WHERE user_id = ? AND id = ?",
                 (SubscriptionStatus.CANCELLED.value, now, now, user_id, current.id),
             )
-            return await self._locked(tx, engine, user_id, course_id)
+            return await self._recorded(
+                tx, engine, EventKind.SUBSCRIPTION_CANCELLED, current, user_id, course_id, now
+            )
 
     async def bulk_insert(self, enrolments: Sequence[NewSubscription]) -> int:
         """Seeding path: rows grouped by shard, shards written concurrently."""
@@ -205,6 +217,24 @@ class ShardedSubscriptionStore:
             )
         )
         return sum(counts)
+
+    async def _recorded(
+        self,
+        tx: SqlExecutor,
+        engine: SqlEngine,
+        kind: EventKind,
+        before: Subscription | None,
+        user_id: int,
+        course_id: int,
+        now: datetime,
+    ) -> Subscription:
+        """The row as the change left it, with the change's event in the same transaction."""
+        after = await self._locked(tx, engine, user_id, course_id)
+        if after is None:
+            raise RuntimeError(f"user {user_id}'s subscription to {course_id} vanished")
+        event = event_outbox.subscription_event(self._ids, kind, after, before, now)
+        await event_outbox.append(tx, [event])
+        return after
 
     @staticmethod
     async def _locked(
