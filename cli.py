@@ -1,5 +1,5 @@
 """The `coursegate` command: serve, migrate, seed, indexer, reindex, reconcile, jobs, relay,
-token."""
+consume, token."""
 
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ from datetime import UTC, datetime, timedelta
 
 from datasources.backends import open_backends
 from datasources.payments.factory import check_payment_settings
+from jobs.consumers.registry import CONSUMERS
+from jobs.consumers.runner import consume, consume_available
 from jobs.indexer import SearchIndexer
 from jobs.lifecycle import LifecycleRunner
 from jobs.reconcile import reconcile
@@ -93,6 +95,25 @@ async def _run_relay(settings: Settings, once: bool) -> None:
             print(f"relayed {await relay.relay_once()} events to the {backends.events.name} log")
         else:
             await relay.run(stop)
+    finally:
+        await backends.close()
+
+
+async def _run_consumer(settings: Settings, args: argparse.Namespace) -> None:
+    backends = await open_backends(settings)
+    stop = _stop_on_signals()
+    try:
+        await backends.migrate()
+        consumer = CONSUMERS[args.name](backends)
+        if args.rebuild:
+            await consumer.rebuild()
+            print(f"{args.name}: rebuilt from the shards")
+        if args.once:
+            await consumer.start()
+            handled = await consume_available(backends.events, consumer)
+            print(f"{args.name}: applied {handled} events")
+        else:
+            await consume(backends.events, consumer, stop)
     finally:
         await backends.close()
 
@@ -181,6 +202,12 @@ def _parser() -> argparse.ArgumentParser:
     jobs.add_argument("--once", action="store_true", help="run what is waiting, then exit")
     relay = commands.add_parser("relay", help="publish the shards' event outboxes to the event log")
     relay.add_argument("--once", action="store_true", help="publish what is waiting, then exit")
+    consumer = commands.add_parser("consume", help="run one consumer of the event log")
+    consumer.add_argument("name", choices=sorted(CONSUMERS))
+    consumer.add_argument("--once", action="store_true", help="apply what is waiting, then exit")
+    consumer.add_argument(
+        "--rebuild", action="store_true", help="first rebuild its model from the shards"
+    )
     token = commands.add_parser("token", help="print a bearer token for a user")
     token.add_argument("--user", type=int, required=True)
     token.add_argument("--admin", action="store_true")
@@ -232,6 +259,8 @@ def _run(args: argparse.Namespace) -> int:
         asyncio.run(_reconcile(settings))
     elif args.command == "jobs":
         asyncio.run(_run_lifecycle_jobs(settings, args.once))
+    elif args.command == "consume":
+        asyncio.run(_run_consumer(settings, args))
     elif args.command == "relay":
         asyncio.run(_run_relay(settings, args.once))
     elif args.command == "serve":

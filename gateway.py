@@ -22,6 +22,8 @@ from http_api.health import health_routes
 from http_api.response_caches import response_cache_chain
 from http_api.sandbox_checkout import sandbox_checkout_routes
 from http_api.webhooks import webhook_routes
+from jobs.consumers.registry import CONSUMERS
+from jobs.consumers.runner import consume
 from jobs.indexer import SearchIndexer
 from jobs.lifecycle import LifecycleRunner
 from jobs.reconcile_loop import reconcile_periodically
@@ -85,10 +87,13 @@ def _background_work(
     # The embedded index has one writer: this process. Production runs `coursegate indexer`.
     if settings.search_url is None:
         tasks.append(asyncio.create_task(SearchIndexer(backends).run(stop)))
-    # Embedded default: lifecycle jobs, the reconciler and the event relay run here too.
-    # Production runs `coursegate jobs`, `coursegate reconcile` and `coursegate relay`.
+    # Embedded default: lifecycle jobs, the reconciler, the event relay and the consumers run
+    # here too. Production runs `coursegate jobs`, `reconcile`, `relay` and `consume NAME`.
     if not settings.production:
         tasks.append(asyncio.create_task(LifecycleRunner(backends, stop=stop).run()))
         tasks.append(asyncio.create_task(reconcile_periodically(backends, stop)))
         tasks.append(asyncio.create_task(Relay(backends.shard_engines, backends.events).run(stop)))
+        for make_consumer in CONSUMERS.values():
+            consumer = make_consumer(backends)
+            tasks.append(asyncio.create_task(consume(backends.events, consumer, stop)))
     return tasks

@@ -7,8 +7,9 @@ never claim the same row; if one writes an older read of a course after the othe
 one, the check after the write sees the course changed and queues it again, so the index
 converges on the current row.
 
-Popularity (active subscribers per course, summed over every shard) is refreshed on rebuild and
-every `popularity_interval`; courses whose count changed are re-indexed.
+Popularity (active subscriptions per course) is read from the model the popularity consumer
+keeps from subscription events (jobs/consumers/popularity.py; built from the shards the first
+time), on rebuild and every `popularity_interval`; courses whose count changed are re-indexed.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from datetime import UTC, datetime, timedelta
 
 from datasources.backends import Backends
 from datasources.search.contract import SearchDocument
-from datasources.sql.course_popularity import active_subscriber_counts
+from jobs.consumers.popularity import PopularityConsumer, active_counts
 from records.catalog import Course, CourseFilter
 
 log = logging.getLogger("coursegate.indexer")
@@ -146,8 +147,9 @@ class SearchIndexer:
             after_id = courses[-1].id
 
     async def _count_popularity(self) -> None:
-        now = datetime.now(UTC)
-        self._popularity = await active_subscriber_counts(self._backends.shard_engines, now)
+        if self._popularity_read_at is None:
+            await PopularityConsumer(self._backends).start()  # builds the model if none yet
+        self._popularity = await active_counts(self._backends)
         self._popularity_read_at = time.monotonic()
 
     def _popularity_is_stale(self) -> bool:

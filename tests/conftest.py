@@ -29,6 +29,9 @@ _TABLES_BY_ROLE = {
         "lifecycle_jobs",
         "event_log",
         "event_consumers",
+        "course_activity",
+        "consumer_applied_events",
+        "consumer_marks",
     ),
     "shard": (
         "user_typing_courses",

@@ -9,7 +9,10 @@ from datetime import UTC, datetime, timedelta
 
 from datasources.backends import Backends
 from datasources.search.contract import SearchRequest
+from jobs.consumers.popularity import PopularityConsumer
+from jobs.consumers.runner import consume_available
 from jobs.indexer import SearchIndexer
+from jobs.relay import Relay
 from records.catalog import Category, Course, CourseDraft, Difficulty
 from records.subscriptions import NewSubscription
 
@@ -106,7 +109,9 @@ async def test_a_course_changed_after_the_read_is_queued_again(backends: Backend
     assert await _found_ids(backends, "renamed") == [course.id]
 
 
-async def test_popularity_counts_active_subscriptions_on_every_shard(backends: Backends) -> None:
+async def test_popularity_counts_active_subscriptions_on_every_shard_then_follows_events(
+    backends: Backends,
+) -> None:
     popular = await _create(backends, "popular", "Popular Course")
     quiet = await _create(backends, "quiet", "Quiet Course")
     now = datetime.now(UTC)
@@ -126,8 +131,12 @@ async def test_popularity_counts_active_subscriptions_on_every_shard(backends: B
     browse = await backends.search.search(SearchRequest())
     assert [hit.course_id for hit in browse.hits] == [popular.id, quiet.id]
 
+    # The model follows subscription events: nothing changes until they are relayed and applied.
     await backends.subscriptions.enroll_unless_active(
         NewSubscription(500, quiet.id, now, None, "free"), now
     )
+    assert await indexer.refresh_popularity() == 0
+    await Relay(backends.shard_engines, backends.events).relay_once()
+    await consume_available(backends.events, PopularityConsumer(backends))
     assert await indexer.refresh_popularity() == 1
     assert indexer.popularity == {popular.id: 40, quiet.id: 1}

@@ -187,6 +187,51 @@ CATALOG_MIGRATIONS: tuple[Migration, ...] = (
             ) {_MYSQL_TABLE_OPTIONS}""",
         ),
     ),
+    Migration(
+        6,
+        "course_activity (popularity kept from events), consumer_applied_events, consumer_marks",
+        sqlite=(
+            """CREATE TABLE IF NOT EXISTS course_activity (
+                course_id INTEGER NOT NULL,
+                expires_day TEXT NOT NULL,
+                subscriptions INTEGER NOT NULL,
+                PRIMARY KEY (course_id, expires_day))""",
+            """CREATE INDEX IF NOT EXISTS ix_course_activity_day
+                ON course_activity (expires_day)""",
+            """CREATE TABLE IF NOT EXISTS consumer_applied_events (
+                consumer TEXT NOT NULL,
+                event_id INTEGER NOT NULL,
+                applied_at TIMESTAMP NOT NULL,
+                PRIMARY KEY (consumer, event_id))""",
+            """CREATE INDEX IF NOT EXISTS ix_consumer_applied_at
+                ON consumer_applied_events (applied_at)""",
+            """CREATE TABLE IF NOT EXISTS consumer_marks (
+                consumer TEXT NOT NULL PRIMARY KEY,
+                counted_before INTEGER NOT NULL,
+                rebuilt_at TIMESTAMP NOT NULL)""",
+        ),
+        mysql=(
+            f"""CREATE TABLE IF NOT EXISTS course_activity (
+                course_id BIGINT NOT NULL,
+                expires_day DATE NOT NULL,
+                subscriptions BIGINT NOT NULL,
+                PRIMARY KEY (course_id, expires_day),
+                KEY ix_course_activity_day (expires_day)
+            ) {_MYSQL_TABLE_OPTIONS}""",
+            f"""CREATE TABLE IF NOT EXISTS consumer_applied_events (
+                consumer VARCHAR(64) NOT NULL,
+                event_id BIGINT NOT NULL,
+                applied_at DATETIME(6) NOT NULL,
+                PRIMARY KEY (consumer, event_id),
+                KEY ix_consumer_applied_at (applied_at)
+            ) {_MYSQL_TABLE_OPTIONS}""",
+            f"""CREATE TABLE IF NOT EXISTS consumer_marks (
+                consumer VARCHAR(64) NOT NULL PRIMARY KEY,
+                counted_before BIGINT NOT NULL,
+                rebuilt_at DATETIME(6) NOT NULL
+            ) {_MYSQL_TABLE_OPTIONS}""",
+        ),
+    ),
 )
 
 SHARD_MIGRATIONS: tuple[Migration, ...] = (

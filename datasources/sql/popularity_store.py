@@ -1,0 +1,93 @@
+"""The popularity model in the catalog database: `course_activity` holds, per course and expiry
+day, how many active subscriptions expire that day (domain/subscriptions/popularity.py).
+
+Changes are applied in the caller's transaction, beside the consumer's record of the events
+applied, so a redelivered event changes nothing. A rebuild replaces the model with a count
+from the shards, grouped the same way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+
+from datasources.sql.engine import Dialect, SqlEngine, SqlExecutor
+from domain.subscriptions.popularity import LIFETIME, Contributions
+from records.subscriptions import SubscriptionStatus
+
+_ADD = {
+    Dialect.SQLITE: (
+        "INSERT INTO course_activity (course_id, expires_day, subscriptions) VALUES (?, ?, ?)"
+        " ON CONFLICT (course_id, expires_day)"
+        " DO UPDATE SET subscriptions = subscriptions + excluded.subscriptions"
+    ),
+    Dialect.MYSQL: (
+        "INSERT INTO course_activity (course_id, expires_day, subscriptions) VALUES (?, ?, ?)"
+        " ON DUPLICATE KEY UPDATE subscriptions = subscriptions + VALUES(subscriptions)"
+    ),
+}
+# Rows expiring before `from` can no longer count; DATE() reads both dialects' timestamps.
+_SHARD_COUNT = (
+    "SELECT typing_course_id, DATE(expires_at), COUNT(*) FROM user_typing_courses"
+    " WHERE status = ? AND (expires_at IS NULL OR expires_at >= ?)"
+    " GROUP BY typing_course_id, DATE(expires_at)"
+)
+
+
+def _day_param(day: date) -> str:
+    return day.isoformat()
+
+
+async def add(tx: SqlExecutor, dialect: Dialect, change: Contributions) -> None:
+    rows = [(course_id, _day_param(day), n) for (course_id, day), n in change.items() if n]
+    if rows:
+        await tx.execute_many(_ADD[dialect], rows)
+
+
+async def active_counts(engine: SqlEngine, today: date) -> dict[int, int]:
+    """course id -> subscriptions active today (courses with none left out)."""
+    rows = await engine.fetch_all_lagging(
+        "SELECT course_id, SUM(subscriptions) FROM course_activity WHERE expires_day >= ?"
+        " GROUP BY course_id",
+        (_day_param(today),),
+    )
+    return {int(course_id): int(total) for course_id, total in rows if int(total) > 0}
+
+
+async def prune(engine: SqlEngine, before: date) -> int:
+    """Forgets days before `before`: they count for no later day."""
+    return await engine.execute(
+        "DELETE FROM course_activity WHERE expires_day < ?", (_day_param(before),)
+    )
+
+
+async def count_from_shards(shards: Sequence[SqlEngine], today: date) -> Contributions:
+    """The model as the shards' primaries hold it now: one GROUP BY per shard, concurrently (a
+    scan of every subscription, for a rebuild, never on a schedule)."""
+    start = datetime(today.year, today.month, today.day, tzinfo=UTC)
+    per_shard = await asyncio.gather(
+        *(
+            shard.fetch_all(_SHARD_COUNT, (SubscriptionStatus.ACTIVE.value, start))
+            for shard in shards
+        )
+    )
+    model: Counter[tuple[int, date]] = Counter()
+    for rows in per_shard:
+        for course_id, day, count in rows:
+            model[(int(course_id), _as_date(day))] += int(count)
+    return Contributions(model)
+
+
+async def replace(tx: SqlExecutor, dialect: Dialect, model: Contributions) -> None:
+    await tx.execute("DELETE FROM course_activity")
+    await add(tx, dialect, model)
+
+
+def _as_date(value: object) -> date:
+    if value is None:
+        return LIFETIME
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value))
