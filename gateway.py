@@ -22,7 +22,7 @@ from http_api.health import health_routes
 from http_api.response_caches import response_cache_chain
 from http_api.sandbox_checkout import sandbox_checkout_routes
 from http_api.webhooks import webhook_routes
-from jobs.consumers.registry import CONSUMERS
+from jobs.consumers.registry import CONSUMER_KINDS, CONSUMERS
 from jobs.consumers.runner import consume
 from jobs.indexer import SearchIndexer
 from jobs.lifecycle import LifecycleRunner
@@ -71,7 +71,7 @@ def create_app(settings: Settings | None = None, backends: Backends | None = Non
             Route("/graphql", endpoint.get, methods=["GET"]),
             Route("/graphql", endpoint.post, methods=["POST"]),
             *webhook_routes(current_backends),
-            *health_routes(current_backends),
+            *health_routes(current_backends, CONSUMER_KINDS),
             # The sandbox checkout page: embedded mode only.
             *([] if settings.production else sandbox_checkout_routes(current_backends)),
         ],

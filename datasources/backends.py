@@ -6,7 +6,7 @@ Code above `datasources/` receives a `Backends` and never learns which one it go
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass, field
 
 from datasources.cache.base import Cache
@@ -27,6 +27,7 @@ from datasources.search.opensearch_engine import OpenSearchEngine
 from datasources.search.tantivy_engine import TantivySearchEngine
 from datasources.search.unavailable import UnavailableSearchEngine
 from datasources.sharding import BucketMap
+from datasources.sql import event_outbox
 from datasources.sql.catalog_store import SqlCatalogStore
 from datasources.sql.engine import SqlEngine
 from datasources.sql.job_store import JobStore
@@ -36,6 +37,7 @@ from datasources.sql.order_store import OrderStore
 from datasources.sql.sqlite_engine import SqliteEngine
 from datasources.sql.subscription_store import ShardedSubscriptionStore
 from datasources.topology import mysql_topology
+from records.events import EventKind
 from settings import Settings
 
 READINESS_TIMEOUT_SECONDS = 2.0
@@ -108,6 +110,25 @@ class Backends:
                 "ok" if result is None else f"down: {type(result).__name__}", required
             )
             for (name, (_, required)), result in zip(checks.items(), results, strict=True)
+        }
+
+    async def event_backlog(
+        self, consumers: Mapping[str, frozenset[EventKind]]
+    ) -> dict[str, int | str]:
+        """Events not yet relayed per shard outbox (`outbox:<shard>`) and not yet acked per
+        consumer (`consumer:<name>`); a count that could not be read is "down: <error>"."""
+        counts: dict[str, Awaitable[int]] = {
+            f"outbox:{shard.name}": event_outbox.pending(shard) for shard in self.shard_engines
+        }
+        for name, kinds in consumers.items():
+            counts[f"consumer:{name}"] = self.events.lag(name, kinds)
+        results = await asyncio.gather(
+            *(asyncio.wait_for(count, READINESS_TIMEOUT_SECONDS) for count in counts.values()),
+            return_exceptions=True,
+        )
+        return {
+            name: result if isinstance(result, int) else f"down: {type(result).__name__}"
+            for name, result in zip(counts, results, strict=True)
         }
 
     async def close(self) -> None:

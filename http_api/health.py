@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Mapping
 
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, Gauge, generate_latest
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from datasources.backends import Backends
+from records.events import EventKind
+
+EVENT_BACKLOG = Gauge(
+    "coursegate_event_backlog",
+    "Events not yet relayed (outbox:<shard>) or not yet acked (consumer:<name>), read at scrape",
+    ["queue"],
+)
 
 
-def health_routes(backends: Callable[[], Backends]) -> list[Route]:
+def health_routes(
+    backends: Callable[[], Backends], consumers: Mapping[str, frozenset[EventKind]]
+) -> list[Route]:
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
@@ -24,11 +34,22 @@ def health_routes(backends: Callable[[], Backends]) -> list[Route]:
         degraded = not all(check.ok for check in checks.values())
         status = "unavailable" if not ready else "degraded" if degraded else "ready"
         return JSONResponse(
-            {"status": status, "backends": {name: check.status for name, check in checks.items()}},
+            {
+                "status": status,
+                "backends": {name: check.status for name, check in checks.items()},
+                # Backlog never takes the process out of rotation: requests do not wait on it.
+                "events": await backends().event_backlog(consumers),
+            },
             status_code=200 if ready else 503,
         )
 
     async def metrics(request: Request) -> Response:
+        for queue, count in (await backends().event_backlog(consumers)).items():
+            if isinstance(count, int):
+                EVENT_BACKLOG.labels(queue).set(count)
+            else:  # unknown now: no figure rather than the last one
+                with contextlib.suppress(KeyError):
+                    EVENT_BACKLOG.remove(queue)
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     return [

@@ -7,7 +7,13 @@ from collections.abc import Callable
 from datasources.backends import Backends
 from jobs.consumers.popularity import PopularityConsumer
 from jobs.consumers.runner import Consumer
+from records.events import EventKind
 
 CONSUMERS: dict[str, Callable[[Backends], Consumer]] = {
     PopularityConsumer.name: PopularityConsumer,
+}
+
+# What each consumer reads, for its lag at /readyz and /metrics.
+CONSUMER_KINDS: dict[str, frozenset[EventKind]] = {
+    PopularityConsumer.name: PopularityConsumer.kinds,
 }

@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
+import httpx
+
 from datasources.backends import Backends
 from datasources.ids import IdGenerator
 from datasources.sql import event_outbox
@@ -165,3 +167,36 @@ async def test_days_gone_by_are_pruned_without_changing_the_count(backends: Back
     )
     assert int(past_after[0][0]) == 0
     assert await active_counts(backends) == before
+
+
+async def test_readiness_and_metrics_show_each_backlog(
+    client: httpx.AsyncClient, backends: Backends
+) -> None:
+    course = await add_course(backends, price_paise=0)
+    await PopularityConsumer(backends).start()
+    now = datetime.now(UTC)
+    for user_id in (1, 2, 3):
+        await backends.subscriptions.enroll_unless_active(
+            NewSubscription(user_id, course.id, now, None, "free"), now
+        )
+
+    async def backlog() -> dict[str, object]:
+        ready = await client.get("/readyz")
+        assert ready.status_code == 200
+        events: dict[str, object] = ready.json()["events"]
+        return events
+
+    outboxes = [f"outbox:{shard.name}" for shard in backends.shard_engines]
+    waiting = await backlog()
+    assert sum(int(str(waiting[name])) for name in outboxes) == 3
+    assert waiting["consumer:popularity"] == 0
+
+    await Relay(backends.shard_engines, backends.events).relay_once()
+    relayed = await backlog()
+    assert [relayed[name] for name in outboxes] == [0] * len(outboxes)
+    assert relayed["consumer:popularity"] == 3
+    metrics = (await client.get("/metrics")).text
+    assert 'coursegate_event_backlog{queue="consumer:popularity"} 3.0' in metrics
+
+    await consume_available(backends.events, PopularityConsumer(backends))
+    assert (await backlog())["consumer:popularity"] == 0
