@@ -39,3 +39,8 @@ class IdGenerator:
             | (self._node << _SEQUENCE_BITS)
             | self._sequence
         )
+
+
+def minted_at_ms(generated_id: int) -> int:
+    """When an id was generated, in Unix milliseconds (its top 41 bits)."""
+    return (generated_id >> (_NODE_BITS + _SEQUENCE_BITS)) + _EPOCH_MS

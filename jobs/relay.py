@@ -20,7 +20,7 @@ from datasources.sql.engine import SqlEngine
 log = logging.getLogger("coursegate.relay")
 
 BATCH_SIZE = 500
-POLL_SECONDS = 0.2
+POLL_SECONDS = 0.05  # an empty outbox costs one indexed SELECT per shard per poll
 ERROR_BACKOFF_SECONDS = 2.0
 
 

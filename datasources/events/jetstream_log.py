@@ -3,8 +3,9 @@
 - Publishing is idempotent per event id within the stream's duplicate window (Nats-Msg-Id):
   a relay that publishes a batch again after a crash adds nothing. A replay later than the
   window is stored again; consumers are idempotent, so it costs work, not correctness.
-- `publish` returns once JetStream has stored every event (file storage), one at a time, so a
-  failure part-way leaves a stored prefix and the retry continues in order.
+- `publish` returns once JetStream has stored every event (file storage). It sends a window of
+  PUBLISH_WINDOW events before waiting for their acks (one connection keeps their order); a
+  failure part-way leaves some of the window stored, which the retry publishes again harmlessly.
 - Delivery is at least once per durable consumer: an event fetched and not acked within the
   consumer's ack_wait is delivered again (to this process or any other fetching for that
   consumer); an acked one is not. Consumers live in the server, so a restarted follower resumes
@@ -33,6 +34,8 @@ from nats.js.errors import APIError, NotFoundError
 from datasources.events.log import Delivery
 from records.events import SUBJECT_PREFIX, Event, EventKind
 
+# Publishes in flight at once: one round trip per window instead of one per event.
+PUBLISH_WINDOW = 128
 # nats-py refuses a fetch timeout of 0; a fetch with wait_seconds=0 still asks the server once.
 _MIN_FETCH_SECONDS = 0.05
 # After the first message, how long the top-up pull may take: the server answers it at once with
@@ -47,8 +50,15 @@ async def _log_error(error: Exception) -> None:
     logger.warning("NATS: %s", str(error) or type(error).__name__)
 
 
-async def _log_disconnected() -> None:
-    logger.warning("NATS: disconnected, reconnecting")
+class _Disconnections:
+    """Notes a lost connection, except the one `close` makes."""
+
+    def __init__(self) -> None:
+        self.closing = False
+
+    async def noted(self) -> None:
+        if not self.closing:
+            logger.warning("NATS: disconnected, reconnecting")
 
 
 async def _log_reconnected() -> None:
@@ -111,6 +121,7 @@ class JetStreamEventLog:
         self._consumers: dict[str, _Consumer] = {}
         self._consumer_locks: dict[str, asyncio.Lock] = {}
         self._unacked: dict[tuple[str, int], Msg] = {}
+        self._disconnections = _Disconnections()
 
     @classmethod
     async def connect(
@@ -134,6 +145,7 @@ class JetStreamEventLog:
         A server that is down at start fails the start after `connect_attempts` (about a
         second each); a connection lost later is retried `max_reconnect_attempts` times,
         `reconnect_time_wait` apart, and then closed (every call fails from then on)."""
+        disconnections = _Disconnections()
         connection = await nats.connect(
             url,
             name="coursegate",
@@ -141,7 +153,7 @@ class JetStreamEventLog:
             max_reconnect_attempts=connect_attempts,
             reconnect_time_wait=reconnect_time_wait,
             error_cb=_log_error,
-            disconnected_cb=_log_disconnected,
+            disconnected_cb=disconnections.noted,
             reconnected_cb=_log_reconnected,
         )
         # nats-py counts the first connection against max_reconnect_attempts: it is raised once
@@ -150,6 +162,7 @@ class JetStreamEventLog:
         log = cls(
             connection, stream, subject_prefix, ack_wait_seconds, max_ack_pending, request_timeout
         )
+        log._disconnections = disconnections
         try:
             await log._ensure_stream(duplicate_window_seconds)
         except BaseException:
@@ -161,14 +174,18 @@ class JetStreamEventLog:
         return f"{self._prefix}.{kind.value}"
 
     async def publish(self, events: Sequence[Event]) -> None:
-        for event in events:
-            # A duplicate ack (ack.duplicate) means the log has it already: that is success.
-            await self._js.publish(
-                self.subject(event.kind),
-                event.payload().encode(),
-                stream=self._stream,
-                headers={"Nats-Msg-Id": str(event.id)},
-            )
+        for start in range(0, len(events), PUBLISH_WINDOW):
+            window = events[start : start + PUBLISH_WINDOW]
+            await asyncio.gather(*(self._publish_one(event) for event in window))
+
+    async def _publish_one(self, event: Event) -> None:
+        # A duplicate ack (ack.duplicate) means the log has it already: that is success.
+        await self._js.publish(
+            self.subject(event.kind),
+            event.payload().encode(),
+            stream=self._stream,
+            headers={"Nats-Msg-Id": str(event.id)},
+        )
 
     async def fetch(
         self, consumer: str, kinds: frozenset[EventKind], limit: int, wait_seconds: float
@@ -224,6 +241,7 @@ class JetStreamEventLog:
             return
         self._consumers.clear()
         self._unacked.clear()
+        self._disconnections.closing = True
         await self._nc.close()
 
     async def _ensure_stream(self, duplicate_window: float) -> None:
