@@ -34,6 +34,9 @@ from nats.js.errors import APIError, NotFoundError
 from datasources.events.log import Delivery
 from records.events import SUBJECT_PREFIX, Event, EventKind
 
+# How long the stream keeps an event: a consumer stopped for longer misses events and must be
+# rebuilt from the databases (`coursegate consume NAME --rebuild`).
+RETENTION_SECONDS = 7 * 86400.0
 # Publishes in flight at once: one round trip per window instead of one per event.
 PUBLISH_WINDOW = 128
 # nats-py refuses a fetch timeout of 0; a fetch with wait_seconds=0 still asks the server once.
@@ -130,6 +133,7 @@ class JetStreamEventLog:
         stream: str = "COURSEGATE",
         subject_prefix: str = SUBJECT_PREFIX,
         duplicate_window_seconds: float = 600,
+        retention_seconds: float = RETENTION_SECONDS,
         ack_wait_seconds: float = 30,
         max_ack_pending: int = 10_000,
         connect_timeout: int = 2,
@@ -164,7 +168,7 @@ class JetStreamEventLog:
         )
         log._disconnections = disconnections
         try:
-            await log._ensure_stream(duplicate_window_seconds)
+            await log._ensure_stream(duplicate_window_seconds, retention_seconds)
         except BaseException:
             await connection.close()
             raise
@@ -244,7 +248,7 @@ class JetStreamEventLog:
         self._disconnections.closing = True
         await self._nc.close()
 
-    async def _ensure_stream(self, duplicate_window: float) -> None:
+    async def _ensure_stream(self, duplicate_window: float, max_age: float) -> None:
         subjects = [f"{self._prefix}.>"]
         try:
             info = await self._js.stream_info(self._stream)
@@ -256,6 +260,7 @@ class JetStreamEventLog:
                         subjects=subjects,
                         storage=api.StorageType.FILE,
                         duplicate_window=duplicate_window,
+                        max_age=max_age,
                     )
                 )
                 return
@@ -263,12 +268,16 @@ class JetStreamEventLog:
                 # Another process may have created it meanwhile; if not, this raises again.
                 info = await self._js.stream_info(self._stream)
         config = info.config
-        if config.subjects == subjects and math.isclose(
-            config.duplicate_window, duplicate_window, abs_tol=0.001
+        if (
+            config.subjects == subjects
+            and math.isclose(config.duplicate_window or 0, duplicate_window, abs_tol=0.001)
+            and math.isclose(config.max_age or 0, max_age, abs_tol=0.001)
         ):
             return
         await self._js.update_stream(
-            dataclasses.replace(config, subjects=subjects, duplicate_window=duplicate_window)
+            dataclasses.replace(
+                config, subjects=subjects, duplicate_window=duplicate_window, max_age=max_age
+            )
         )
 
     def _server_filters_many(self) -> bool:

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+import nats
 import pytest
 
 from datasources.backends import Backends
@@ -119,3 +120,19 @@ async def test_a_jetstream_restart_loses_and_doubles_nothing(
         assert await log.lag("restart", KINDS) == 0
     finally:
         await log.close()
+
+
+async def test_the_stream_keeps_events_for_the_configured_retention(
+    nats_server: NatsServer,
+) -> None:
+    first = await JetStreamEventLog.connect(nats_server.url, retention_seconds=3600)
+    await first.close()
+    second = await JetStreamEventLog.connect(nats_server.url, retention_seconds=7200)
+    await second.close()
+    client = await nats.connect(nats_server.url)
+    try:
+        info = await client.jetstream().stream_info("COURSEGATE")
+        assert info.config.max_age == 7200
+        assert info.config.subjects == ["coursegate.>"]
+    finally:
+        await client.close()
