@@ -52,11 +52,22 @@ class _TimedPopularity(PopularityConsumer):
     def __init__(self, backends: Backends) -> None:
         super().__init__(backends)
         self.lags_ms: list[float] = []
+        self.expected: int | None = None  # set when all events of the run have been written
+        self.all_applied = asyncio.Event()
 
     async def apply(self, events: Sequence[Event]) -> None:
         await super().apply(events)
         applied_ms = time.time() * 1000
         self.lags_ms += [applied_ms - minted_at_ms(event.id) for event in events]
+        self._check_done()
+
+    def expect(self, count: int) -> None:
+        self.expected = count
+        self._check_done()
+
+    def _check_done(self) -> None:
+        if self.expected is not None and len(self.lags_ms) >= self.expected:
+            self.all_applied.set()
 
 
 def _arguments() -> argparse.Namespace:
@@ -167,9 +178,9 @@ async def _run(args: argparse.Namespace, backends: Backends) -> dict[str, object
         asyncio.create_task(consume(backends.events, timed, stop)),
     ]
     steady = await _write_steadily(backends, args.events + 1, args.rate, args.seconds, course_ids)
-    catch_up_deadline = time.perf_counter() + 60
-    while len(timed.lags_ms) < steady and time.perf_counter() < catch_up_deadline:
-        await asyncio.sleep(0.05)  # the loops catching up with the last writes
+    timed.expect(steady)
+    with contextlib.suppress(TimeoutError):  # the loops catching up with the last writes
+        await asyncio.wait_for(timed.all_applied.wait(), 60)
     stop.set()
     await asyncio.gather(*loops)
     lags = timed.lags_ms
