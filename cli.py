@@ -90,7 +90,7 @@ async def _run_relay(settings: Settings, once: bool) -> None:
     stop = _stop_on_signals()
     try:
         await backends.migrate()
-        relay = Relay(backends.shard_engines, backends.events)
+        relay = Relay(backends.outbox_engines, backends.events)
         if once:
             print(f"relayed {await relay.relay_once()} events to the {backends.events.name} log")
         else:

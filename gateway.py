@@ -92,7 +92,7 @@ def _background_work(
     if not settings.production:
         tasks.append(asyncio.create_task(LifecycleRunner(backends, stop=stop).run()))
         tasks.append(asyncio.create_task(reconcile_periodically(backends, stop)))
-        tasks.append(asyncio.create_task(Relay(backends.shard_engines, backends.events).run(stop)))
+        tasks.append(asyncio.create_task(Relay(backends.outbox_engines, backends.events).run(stop)))
         for make_consumer in CONSUMERS.values():
             consumer = make_consumer(backends)
             tasks.append(asyncio.create_task(consume(backends.events, consumer, stop)))

@@ -163,7 +163,7 @@ async def _run(args: argparse.Namespace, backends: Backends) -> dict[str, object
     await timed.start()
 
     write_seconds = await _write_burst(backends, range(1, args.events + 1), course_ids)
-    relay = Relay(backends.shard_engines, backends.events)
+    relay = Relay(backends.outbox_engines, backends.events)
     started = time.perf_counter()
     relayed = await relay.relay_once()
     relay_seconds = time.perf_counter() - started

@@ -85,6 +85,11 @@ class Backends:
         Requests read `subscriptions`."""
         return self.subscriptions.store
 
+    @property
+    def outbox_engines(self) -> tuple[SqlEngine, ...]:
+        """Every database with an event outbox for the relay: the catalog and each shard."""
+        return (self.catalog_engine, *self.shard_engines)
+
     async def migrate(self) -> dict[str, list[int]]:
         applied = {self.catalog_engine.name: await migrate(self.catalog_engine, Role.CATALOG)}
         for engine in self.shard_engines:
@@ -115,10 +120,10 @@ class Backends:
     async def event_backlog(
         self, consumers: Mapping[str, frozenset[EventKind]]
     ) -> dict[str, int | str]:
-        """Events not yet relayed per shard outbox (`outbox:<shard>`) and not yet acked per
+        """Events not yet relayed per outbox (`outbox:<database>`) and not yet acked per
         consumer (`consumer:<name>`); a count that could not be read is "down: <error>"."""
         counts: dict[str, Awaitable[int]] = {
-            f"outbox:{shard.name}": event_outbox.pending(shard) for shard in self.shard_engines
+            f"outbox:{engine.name}": event_outbox.pending(engine) for engine in self.outbox_engines
         }
         for name, kinds in consumers.items():
             counts[f"consumer:{name}"] = self.events.lag(name, kinds)
@@ -188,7 +193,7 @@ async def open_backends(settings: Settings) -> Backends:
         catalog_engine=catalog_engine,
         shard_engines=shard_engines,
         cache=cache,
-        catalog=CachedCatalog(SqlCatalogStore(catalog_engine), cache),
+        catalog=CachedCatalog(SqlCatalogStore(catalog_engine, ids), cache),
         subscriptions=CachedSubscriptions(
             ShardedSubscriptionStore(shard_engines, bucket_map, ids), cache
         ),

@@ -1,11 +1,11 @@
-"""Keeps the search index in step with the catalog: drains the course outbox, rebuilds on demand.
+"""Keeps the search index in step with the catalog: the `search` consumer of course.changed
+events (every catalog write appends one in its transaction), and rebuilds on demand.
 
-At-least-once and idempotent: each batch claims outbox rows with a lease, re-reads the current
-course rows, upserts the active ones and deletes the rest, then deletes the claimed rows. A run
-that dies leaves its claims to expire and be taken again. Two drains (two tasks or processes)
-never claim the same row; if one writes an older read of a course after the other wrote a newer
-one, the check after the write sees the course changed and queues it again, so the index
-converges on the current row.
+At least once and idempotent: a batch names courses, whose current rows are re-read; active ones
+are upserted and the rest deleted, then the batch is acked. A run that dies before its ack gets
+the batch again. If two runs overlap and one writes an older read of a course after the other
+wrote a newer one, the check after the write sees the course changed and queues it again, so
+the index converges on the current row.
 
 Popularity (active subscriptions per course) is read from the model the popularity consumer
 keeps from subscription events (jobs/consumers/popularity.py; built from the shards the first
@@ -18,25 +18,30 @@ import asyncio
 import contextlib
 import logging
 import time
-import uuid
 from collections.abc import AsyncIterator, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from datasources.backends import Backends
 from datasources.search.contract import SearchDocument
 from jobs.consumers.popularity import PopularityConsumer, active_counts
+from jobs.relay import Relay
 from records.catalog import Course, CourseFilter
+from records.events import Event, EventKind
 
 log = logging.getLogger("coursegate.indexer")
 
+NAME = "search"
+KINDS = frozenset({EventKind.COURSE_CHANGED})
 BATCH_SIZE = 500
-CLAIM_LEASE = timedelta(seconds=60)
-POLL_SECONDS = 0.5
+POLL_SECONDS = 1.0  # the longest a fetch waits for the next event
 POPULARITY_SECONDS = 300.0
 ERROR_BACKOFF_SECONDS = 5.0
 
 
 class SearchIndexer:
+    name = NAME
+    kinds = KINDS
+
     def __init__(
         self,
         backends: Backends,
@@ -54,26 +59,35 @@ class SearchIndexer:
         """Active subscribers per course as last counted."""
         return dict(self._popularity)
 
-    async def drain_once(self) -> int:
-        """Index every course queued in the outbox now; returns how many courses were handled.
-
-        Builds the whole index first when there is none yet.
-        """
+    async def start(self) -> None:
+        """Builds the whole index first when there is none yet."""
         if not await self._backends.search.has_index():
             await self.rebuild()
         if self._popularity_read_at is None:
             await self._count_popularity()
+
+    async def apply(self, events: Sequence[Event]) -> None:
+        course_ids = sorted({int(str(event.data["course_id"])) for event in events})
+        for start in range(0, len(course_ids), self._batch_size):
+            await self._index_current(course_ids[start : start + self._batch_size])
+
+    async def drain_once(self) -> int:
+        """Relays the catalog's outbox and indexes every course it names now; returns how many
+        courses were handled (a course named twice in one batch counts once)."""
+        await self.start()
+        events, relay = (
+            self._backends.events,
+            Relay([self._backends.catalog_engine], self._backends.events),
+        )
         handled = 0
         while True:
-            token = uuid.uuid4().hex
-            now = datetime.now(UTC)
-            store = self._backends.uncached_catalog
-            course_ids = await store.claim_outbox(token, now, now + CLAIM_LEASE, self._batch_size)
-            if not course_ids:
+            relayed = await relay.relay_once()
+            deliveries = await events.fetch(NAME, KINDS, self._batch_size, 0)
+            if not deliveries and not relayed:
                 return handled
-            await self._index_current(course_ids)
-            await store.delete_claimed_outbox(token)
-            handled += len(course_ids)
+            await self.apply([delivery.event for delivery in deliveries])
+            await events.ack(NAME, deliveries)
+            handled += len({int(str(d.event.data["course_id"])) for d in deliveries})
 
     async def rebuild(self) -> None:
         """Build a fresh index from every active course and swap it in."""
@@ -94,18 +108,26 @@ class SearchIndexer:
         return len(changed)
 
     async def run(self, stop: asyncio.Event, poll_seconds: float = POLL_SECONDS) -> None:
-        """Drain and refresh until `stop` is set; errors are logged and retried after a pause."""
+        """Indexes what the log brings and refreshes popularity until `stop` is set; errors are
+        logged and retried after a pause (an unacked batch comes again)."""
+        events = self._backends.events
+        started = False
         while not stop.is_set():
-            pause = poll_seconds
             try:
-                await self.drain_once()
+                if not started:
+                    await self.start()
+                    started = True
+                deliveries = await events.fetch(NAME, KINDS, self._batch_size, poll_seconds)
+                if deliveries:
+                    await self.apply([delivery.event for delivery in deliveries])
+                    await events.ack(NAME, deliveries)
                 if self._popularity_is_stale():
                     await self.refresh_popularity()
+                continue
             except Exception:
                 log.exception("search indexing failed; retrying in %.0fs", ERROR_BACKOFF_SECONDS)
-                pause = ERROR_BACKOFF_SECONDS
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), pause)
+                await asyncio.wait_for(stop.wait(), ERROR_BACKOFF_SECONDS)
 
     async def _index_current(self, course_ids: Sequence[int]) -> None:
         store = self._backends.uncached_catalog

@@ -14,6 +14,7 @@ SUBJECT_PREFIX = "coursegate"
 
 
 class EventKind(enum.StrEnum):
+    COURSE_CHANGED = "course.changed"  # a catalog write: followers re-read the course row
     SUBSCRIPTION_ENROLLED = "subscription.enrolled"  # a free enrolment (or re-enrolment)
     SUBSCRIPTION_PURCHASED = "subscription.purchased"  # access bought, none running before
     SUBSCRIPTION_RENEWED = "subscription.renewed"  # bought or granted on top of running access
@@ -36,6 +37,7 @@ class EventKind(enum.StrEnum):
 class Event:
     """`id` is the outbox row id: unique across shards (datasources/ids.py), time-ordered, and
     the message id the log deduplicates on, so a relay that publishes a row twice adds it once.
+    `user_id` is the user whose shard wrote it; 0 for catalog events.
     `data` holds JSON values only (ints, strings, None; times as ISO 8601 UTC)."""
 
     id: int

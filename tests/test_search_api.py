@@ -10,6 +10,7 @@ import pytest
 
 from datasources.backends import Backends
 from datasources.search.unavailable import UnavailableSearchEngine
+from datasources.sql import event_outbox
 from jobs.indexer import SearchIndexer
 from tests.conftest import graphql, token_for
 
@@ -112,7 +113,8 @@ async def test_created_renamed_and_deactivated_courses_follow_the_indexer(
     await indexer.drain_once()
     assert _titles(await _search(client, "hindi")) == []
     assert (await _search(client))["data"]["search"]["totalCount"] == 3
-    assert await backends.uncached_catalog.count_outbox() == 0
+    assert await event_outbox.pending(backends.catalog_engine) == 0
+    assert await backends.events.lag(SearchIndexer.name, SearchIndexer.kinds) == 0
 
 
 async def test_facets_agree_with_the_hits(client: httpx.AsyncClient, backends: Backends) -> None:

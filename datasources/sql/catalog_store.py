@@ -1,4 +1,5 @@
-"""`typing_courses` on SQLite or MySQL; every write also queues the course for the indexer."""
+"""`typing_courses` on SQLite or MySQL; every write also appends a course.changed event to the
+catalog's outbox, in its transaction, for the search indexer and other followers."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ from datetime import datetime
 from typing import Any
 
 from datasources.catalog import SlugTaken
+from datasources.ids import IdGenerator
 from datasources.search.contract import SearchFilters, SearchSort
+from datasources.sql import event_outbox
 from datasources.sql.engine import IntegrityViolation, Row, SqlEngine, SqlExecutor
 from datasources.sql.timestamps import from_db_required
 from records.catalog import Category, CategoryCount, Course, CourseDraft, CourseFilter, Difficulty
@@ -74,7 +77,6 @@ _INSERT_COURSE = (
     " tags, price_paise, currency, validity_days, is_active, created_at, updated_at)"
     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
-_INSERT_OUTBOX = "INSERT INTO course_outbox (course_id, created_at) VALUES (?, ?)"
 _FALLBACK_ORDER = {
     SearchSort.RELEVANCE: "id",
     SearchSort.POPULAR: "id",
@@ -89,8 +91,9 @@ def _escape_like(text: str) -> str:
 
 
 class SqlCatalogStore:
-    def __init__(self, engine: SqlEngine) -> None:
+    def __init__(self, engine: SqlEngine, ids: IdGenerator) -> None:
         self.engine = engine
+        self._ids = ids
 
     async def list_courses(
         self, course_filter: CourseFilter, after_id: int | None, limit: int
@@ -145,7 +148,7 @@ class SqlCatalogStore:
         try:
             async with self.engine.transaction() as tx:
                 course_id = await tx.insert(_INSERT_COURSE, _draft_params(draft, now))
-                await tx.execute(_INSERT_OUTBOX, (course_id, now))
+                await self._changed(tx, [course_id], now)
                 return await self._read_in(tx, course_id)
         except IntegrityViolation as error:
             raise SlugTaken(draft.slug) from error
@@ -167,7 +170,7 @@ class SqlCatalogStore:
                 )
                 if not updated and not await self._exists_in(tx, course_id):
                     return None
-                await tx.execute(_INSERT_OUTBOX, (course_id, now))
+                await self._changed(tx, [course_id], now)
                 return await self._read_in(tx, course_id)
         except IntegrityViolation as error:
             raise SlugTaken(str(changes.get("slug"))) from error
@@ -176,38 +179,15 @@ class SqlCatalogStore:
         """Seeding path: one multi-row insert per batch, no outbox (reindex builds search)."""
         await self.engine.execute_many(_INSERT_COURSE, [_draft_params(d, now) for d in drafts])
 
-    async def claim_outbox(
-        self, token: str, now: datetime, lease_until: datetime, limit: int
-    ) -> list[int]:
-        """Claims up to `limit` unclaimed (or lease-expired) outbox rows for `token`; returns
-        the distinct course ids they name. Concurrent claimers never get the same row."""
-        free = "(claimed_until IS NULL OR claimed_until < ?)"
-        rows = await self.engine.fetch_all(
-            f"SELECT id FROM course_outbox WHERE {free} ORDER BY id LIMIT ?", (now, limit)
-        )
-        if rows:
-            ids = tuple(int(row[0]) for row in rows)
-            await self.engine.execute(
-                "UPDATE course_outbox SET claim_token = ?, claimed_until = ?"
-                f" WHERE id IN ({', '.join('?' * len(ids))}) AND {free}",
-                (token, lease_until, *ids, now),
-            )
-        claimed = await self.engine.fetch_all(
-            "SELECT DISTINCT course_id FROM course_outbox WHERE claim_token = ?", (token,)
-        )
-        return sorted(int(row[0]) for row in claimed)
-
-    async def delete_claimed_outbox(self, token: str) -> int:
-        return await self.engine.execute(
-            "DELETE FROM course_outbox WHERE claim_token = ?", (token,)
-        )
-
     async def enqueue_for_indexing(self, course_ids: Sequence[int], now: datetime) -> None:
-        await self.engine.execute_many(_INSERT_OUTBOX, [(i, now) for i in course_ids])
+        """Followers re-read these courses as after a write (e.g. one indexed from a stale read)."""
+        async with self.engine.transaction() as tx:
+            await self._changed(tx, sorted(set(course_ids)), now)
 
-    async def count_outbox(self) -> int:
-        row = await self.engine.fetch_one("SELECT COUNT(*) FROM course_outbox")
-        return 0 if row is None else int(row[0])
+    async def _changed(self, tx: SqlExecutor, course_ids: Sequence[int], now: datetime) -> None:
+        await event_outbox.append(
+            tx, [event_outbox.course_event(self._ids, course_id, now) for course_id in course_ids]
+        )
 
     async def search_active_by_title(
         self,

@@ -1,5 +1,6 @@
-"""A shard's event outbox: every subscription and order change appends its event in the
-transaction that makes the change, so an event exists exactly when its change committed.
+"""The event outboxes: every course change (on the catalog) and every subscription and order
+change (on the user's shard) appends its event in the transaction that makes the change, so an
+event exists exactly when its change committed.
 The relay (jobs/relay.py) publishes the rows to the event log and then deletes them."""
 
 from __future__ import annotations
@@ -45,6 +46,11 @@ def subscription_event(
             "previous_expires_at": None if before is None else _time(before.expires_at),
         },
     )
+
+
+def course_event(ids: IdGenerator, course_id: int, now: datetime) -> Event:
+    """A catalog write: followers re-read the course's current row."""
+    return Event(ids.next_id(), EventKind.COURSE_CHANGED, 0, now, {"course_id": course_id})
 
 
 def order_event(

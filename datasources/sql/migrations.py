@@ -30,6 +30,22 @@ class Migration:
 
 _MYSQL_TABLE_OPTIONS = "ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci"
 
+# The same outbox on the catalog (course changes) and on every shard (subscription and order
+# changes); the relay drains them all.
+_EVENT_OUTBOX_SQLITE = """CREATE TABLE IF NOT EXISTS event_outbox (
+    id INTEGER NOT NULL PRIMARY KEY,
+    kind TEXT NOT NULL,
+    user_id INTEGER NOT NULL,
+    payload TEXT NOT NULL,
+    created_at TIMESTAMP NOT NULL)"""
+_EVENT_OUTBOX_MYSQL = f"""CREATE TABLE IF NOT EXISTS event_outbox (
+    id BIGINT NOT NULL PRIMARY KEY,
+    kind VARCHAR(48) NOT NULL,
+    user_id BIGINT NOT NULL,
+    payload MEDIUMTEXT NOT NULL,
+    created_at DATETIME(6) NOT NULL
+) {_MYSQL_TABLE_OPTIONS}"""
+
 CATALOG_MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         1,
@@ -231,6 +247,13 @@ CATALOG_MIGRATIONS: tuple[Migration, ...] = (
                 rebuilt_at DATETIME(6) NOT NULL
             ) {_MYSQL_TABLE_OPTIONS}""",
         ),
+    ),
+    Migration(
+        7,
+        "event_outbox on the catalog: course changes reach the search indexer through the log",
+        # course_outbox stays for rows an older version left; `coursegate reindex` covers them.
+        sqlite=(_EVENT_OUTBOX_SQLITE,),
+        mysql=(_EVENT_OUTBOX_MYSQL,),
     ),
 )
 
@@ -441,23 +464,8 @@ SHARD_MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         7,
         "event_outbox (subscription and order changes for the relay, same transaction)",
-        sqlite=(
-            """CREATE TABLE IF NOT EXISTS event_outbox (
-                id INTEGER NOT NULL PRIMARY KEY,
-                kind TEXT NOT NULL,
-                user_id INTEGER NOT NULL,
-                payload TEXT NOT NULL,
-                created_at TIMESTAMP NOT NULL)""",
-        ),
-        mysql=(
-            f"""CREATE TABLE IF NOT EXISTS event_outbox (
-                id BIGINT NOT NULL PRIMARY KEY,
-                kind VARCHAR(48) NOT NULL,
-                user_id BIGINT NOT NULL,
-                payload MEDIUMTEXT NOT NULL,
-                created_at DATETIME(6) NOT NULL
-            ) {_MYSQL_TABLE_OPTIONS}""",
-        ),
+        sqlite=(_EVENT_OUTBOX_SQLITE,),
+        mysql=(_EVENT_OUTBOX_MYSQL,),
     ),
 )
 

@@ -7,13 +7,16 @@ from collections.abc import Callable
 from datasources.backends import Backends
 from jobs.consumers.popularity import PopularityConsumer
 from jobs.consumers.runner import Consumer
+from jobs.indexer import SearchIndexer
 from records.events import EventKind
 
 CONSUMERS: dict[str, Callable[[Backends], Consumer]] = {
     PopularityConsumer.name: PopularityConsumer,
 }
 
-# What each consumer reads, for its lag at /readyz and /metrics.
+# What each consumer reads, for its lag at /readyz and /metrics; the search indexer runs as
+# `coursegate indexer` (the embedded gateway runs it when it writes the local index).
 CONSUMER_KINDS: dict[str, frozenset[EventKind]] = {
     PopularityConsumer.name: PopularityConsumer.kinds,
+    SearchIndexer.name: SearchIndexer.kinds,
 }
