@@ -33,6 +33,7 @@ from bench.backends_setup import mariadb_and_redis_reachable, mariadb_backend
 from datasources.backends import Backends, open_backends
 from datasources.events.jetstream_log import JetStreamEventLog
 from datasources.ids import minted_at_ms
+from datasources.sql import popularity_store
 from jobs.consumers.popularity import PopularityConsumer, active_counts
 from jobs.consumers.runner import consume, consume_available
 from jobs.relay import Relay
@@ -139,16 +140,14 @@ async def _write_steadily(
 
 
 async def _recount(backends: Backends) -> dict[int, int]:
-    today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    """Active subscriptions per course counted on the shards (not from events)."""
+    today = datetime.now(UTC).date()
+    model = await popularity_store.count_from_shards(backends.shard_engines, today)
     totals: Counter[int] = Counter()
-    for shard in backends.shard_engines:
-        rows = await shard.fetch_all(
-            "SELECT typing_course_id, COUNT(*) FROM user_typing_courses WHERE status = 'active'"
-            " AND (expires_at IS NULL OR expires_at >= ?) GROUP BY typing_course_id",
-            (today,),
-        )
-        totals.update({int(course): int(count) for course, count in rows})
-    return dict(totals)
+    for (course_id, day), count in model.items():
+        if day >= today:
+            totals[course_id] += count
+    return {course_id: count for course_id, count in totals.items() if count}
 
 
 def _percentile(values: list[float], share: float) -> float:

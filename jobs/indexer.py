@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from datasources.backends import Backends
 from datasources.search.contract import SearchDocument
 from jobs.consumers.popularity import PopularityConsumer, active_counts
+from jobs.consumers.runner import consume
 from jobs.relay import Relay
 from records.catalog import Course, CourseFilter
 from records.events import Event, EventKind
@@ -35,7 +36,6 @@ KINDS = frozenset({EventKind.COURSE_CHANGED})
 BATCH_SIZE = 500
 POLL_SECONDS = 1.0  # the longest a fetch waits for the next event
 POPULARITY_SECONDS = 300.0
-ERROR_BACKOFF_SECONDS = 5.0
 
 
 class SearchIndexer:
@@ -108,26 +108,25 @@ class SearchIndexer:
         return len(changed)
 
     async def run(self, stop: asyncio.Event, poll_seconds: float = POLL_SECONDS) -> None:
-        """Indexes what the log brings and refreshes popularity until `stop` is set; errors are
-        logged and retried after a pause (an unacked batch comes again)."""
-        events = self._backends.events
-        started = False
+        """Indexes what the log brings, and refreshes popularity every `popularity_interval`,
+        until `stop` is set; errors are logged and retried after a pause."""
+        await asyncio.gather(
+            consume(self._backends.events, self, stop, self._batch_size, poll_seconds),
+            self._refresh_popularity_until(stop),
+        )
+
+    async def _refresh_popularity_until(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
-            try:
-                if not started:
-                    await self.start()
-                    started = True
-                deliveries = await events.fetch(NAME, KINDS, self._batch_size, poll_seconds)
-                if deliveries:
-                    await self.apply([delivery.event for delivery in deliveries])
-                    await events.ack(NAME, deliveries)
-                if self._popularity_is_stale():
-                    await self.refresh_popularity()
-                continue
-            except Exception:
-                log.exception("search indexing failed; retrying in %.0fs", ERROR_BACKOFF_SECONDS)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), ERROR_BACKOFF_SECONDS)
+                await asyncio.wait_for(stop.wait(), self._popularity_interval)
+            if stop.is_set() or not self._popularity_is_stale():
+                continue
+            try:
+                await self.refresh_popularity()
+            except Exception:
+                log.exception(
+                    "popularity refresh failed; retrying in %.0fs", self._popularity_interval
+                )
 
     async def _index_current(self, course_ids: Sequence[int]) -> None:
         store = self._backends.uncached_catalog
