@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from datasources.events.log import Delivery
-from datasources.sql.engine import SqlEngine
+from datasources.sql.engine import SqlEngine, SqlExecutor
 from records.events import Event, EventKind
 
 # Another process (a CLI `relay` beside the gateway) may append; this bounds how late it is seen.
@@ -32,14 +32,24 @@ class TableEventLog:
     async def publish(self, events: Sequence[Event]) -> None:
         if not events:
             return
-        now = datetime.now(UTC)
         async with self._engine.transaction() as tx:
-            await tx.execute_many(
-                f"{self._engine.dialect.insert_ignore} INTO event_log"
-                " (event_id, kind, payload, appended_at) VALUES (?, ?, ?, ?)",
-                [(event.id, event.kind.value, event.payload(), now) for event in events],
-            )
+            await self.append(tx, events)
         self._appended.set()
+
+    async def append(self, tx: SqlExecutor, events: Sequence[Event]) -> None:
+        """`publish` inside the caller's transaction, visible when it commits."""
+        # One publisher at a time: positions are taken when rows are inserted, so two
+        # overlapping publishes could commit out of position order, and a consumer that acked
+        # the later one would never read the earlier. (SQLite has one writer anyway.)
+        await tx.fetch_one(
+            f"SELECT id FROM event_log_lock WHERE id = 1{self._engine.dialect.for_update}"
+        )
+        now = datetime.now(UTC)
+        await tx.execute_many(
+            f"{self._engine.dialect.insert_ignore} INTO event_log"
+            " (event_id, kind, payload, appended_at) VALUES (?, ?, ?, ?)",
+            [(event.id, event.kind.value, event.payload(), now) for event in events],
+        )
 
     async def fetch(
         self, consumer: str, kinds: frozenset[EventKind], limit: int, wait_seconds: float

@@ -255,6 +255,19 @@ CATALOG_MIGRATIONS: tuple[Migration, ...] = (
         sqlite=(_EVENT_OUTBOX_SQLITE,),
         mysql=(_EVENT_OUTBOX_MYSQL,),
     ),
+    Migration(
+        8,
+        "event_log_lock: publishes to the table log commit in the order of their positions",
+        sqlite=(
+            "CREATE TABLE IF NOT EXISTS event_log_lock (id INTEGER NOT NULL PRIMARY KEY)",
+            "INSERT OR IGNORE INTO event_log_lock (id) VALUES (1)",
+        ),
+        mysql=(
+            f"CREATE TABLE IF NOT EXISTS event_log_lock (id INT NOT NULL PRIMARY KEY)"
+            f" {_MYSQL_TABLE_OPTIONS}",
+            "INSERT IGNORE INTO event_log_lock (id) VALUES (1)",
+        ),
+    ),
 )
 
 SHARD_MIGRATIONS: tuple[Migration, ...] = (
