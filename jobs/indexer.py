@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from datasources.backends import Backends
 from datasources.search.contract import SearchDocument
 from jobs.consumers.popularity import PopularityConsumer, active_counts
-from jobs.consumers.runner import consume
+from jobs.consumers.runner import consume, consume_available
 from jobs.relay import Relay
 from records.catalog import Course, CourseFilter
 from records.events import Event, EventKind
@@ -73,21 +73,16 @@ class SearchIndexer:
 
     async def drain_once(self) -> int:
         """Relays the catalog's outbox and indexes every course it names now; returns how many
-        courses were handled (a course named twice in one batch counts once)."""
+        events were handled."""
         await self.start()
-        events, relay = (
-            self._backends.events,
-            Relay([self._backends.catalog_engine], self._backends.events),
-        )
+        relay = Relay([self._backends.catalog_engine], self._backends.events)
         handled = 0
         while True:
             relayed = await relay.relay_once()
-            deliveries = await events.fetch(NAME, KINDS, self._batch_size, 0)
-            if not deliveries and not relayed:
+            applied = await consume_available(self._backends.events, self, self._batch_size)
+            handled += applied
+            if not relayed and not applied:
                 return handled
-            await self.apply([delivery.event for delivery in deliveries])
-            await events.ack(NAME, deliveries)
-            handled += len({int(str(d.event.data["course_id"])) for d in deliveries})
 
     async def rebuild(self) -> None:
         """Build a fresh index from every active course and swap it in."""

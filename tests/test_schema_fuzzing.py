@@ -393,6 +393,18 @@ async def _fuzz(
             before = after
 
 
+async def _fuzz_drawn(
+    client: httpx.AsyncClient,
+    backends: Backends,
+    seeded: Seeded,
+    caplog: pytest.LogCaptureFixture,
+    data: st.DataObject,
+) -> None:
+    caplog.set_level(logging.ERROR, logger="coursegate.errors")
+    document = data.draw(_operations(seeded), label="document")
+    await _fuzz(client, backends, caplog, document, data.draw(st.booleans(), label="as variables"))
+
+
 _FUZZ_SETTINGS = hypothesis_settings(
     deadline=None,
     database=None,
@@ -411,9 +423,7 @@ async def test_generated_operations_embedded(
     caplog: pytest.LogCaptureFixture,
     data: st.DataObject,
 ) -> None:
-    caplog.set_level(logging.ERROR, logger="coursegate.errors")
-    document = data.draw(_operations(seeded), label="document")
-    await _fuzz(client, backends, caplog, document, data.draw(st.booleans(), label="as variables"))
+    await _fuzz_drawn(client, backends, seeded, caplog, data)
 
 
 @pytest.mark.parametrize("settings", ["mariadb"], indirect=True)
@@ -426,6 +436,4 @@ async def test_generated_operations_mariadb(
     caplog: pytest.LogCaptureFixture,
     data: st.DataObject,
 ) -> None:
-    caplog.set_level(logging.ERROR, logger="coursegate.errors")
-    document = data.draw(_operations(seeded), label="document")
-    await _fuzz(client, backends, caplog, document, data.draw(st.booleans(), label="as variables"))
+    await _fuzz_drawn(client, backends, seeded, caplog, data)
