@@ -40,6 +40,10 @@ class Settings:
     razorpay_base_url: str | None = None
     node_id: int | None = None  # the id generator's 10-bit node; None: random per process
     nats_url: str | None = None  # the event log on NATS JetStream; None: a catalog table
+    influxdb_url: str | None = None  # analytics series in InfluxDB; None: a catalog table
+    influxdb_database: str = "coursegate"
+    influxdb_username: str | None = None
+    influxdb_password: str | None = field(default=None, repr=False)
 
     @property
     def production(self) -> bool:
@@ -101,6 +105,10 @@ class Settings:
             razorpay_base_url=env.get("RAZORPAY_BASE_URL") or None,
             node_id=_node_id(env.get("COURSEGATE_NODE_ID")),
             nats_url=env.get("COURSEGATE_NATS_URL") or None,
+            influxdb_url=env.get("COURSEGATE_INFLUXDB_URL") or None,
+            influxdb_database=env.get("COURSEGATE_INFLUXDB_DATABASE") or "coursegate",
+            influxdb_username=env.get("COURSEGATE_INFLUXDB_USERNAME") or None,
+            influxdb_password=env.get("COURSEGATE_INFLUXDB_PASSWORD") or None,
         )
 
 

@@ -9,6 +9,9 @@ import asyncio
 from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass, field
 
+from datasources.analytics.influx_series import InfluxSeriesStore
+from datasources.analytics.series import SeriesStore
+from datasources.analytics.sql_series import SqlSeriesStore
 from datasources.cache.base import Cache
 from datasources.cache.cached_catalog import CachedCatalog
 from datasources.cache.cached_subscriptions import CachedSubscriptions
@@ -64,14 +67,17 @@ class Backends:
     payments: PaymentProvider = field(default_factory=SandboxProvider)
     search: SearchEngine = field(default_factory=UnavailableSearchEngine)
     event_log: EventLog | None = None  # None: the event_log table of the catalog database
+    series_store: SeriesStore | None = None  # None: the analytics_points table of the catalog
     orders: OrderStore = field(init=False)
     jobs: JobStore = field(init=False)
     events: EventLog = field(init=False)
+    analytics: SeriesStore = field(init=False)
 
     def __post_init__(self) -> None:
         self.orders = OrderStore(self.catalog_engine, self.uncached_subscriptions, self.ids)
         self.jobs = JobStore(self.catalog_engine, self.ids)
         self.events = self.event_log or TableEventLog(self.catalog_engine)
+        self.analytics = self.series_store or SqlSeriesStore(self.catalog_engine)
 
     @property
     def uncached_catalog(self) -> SqlCatalogStore:
@@ -106,6 +112,7 @@ class Backends:
         # Without the cache or search the gateway serves (from the databases): degraded.
         checks[f"cache:{self.cache.name}"] = (self.cache.ping(), False)
         checks["search"] = (_search_ready(self.search), False)
+        checks[f"analytics:{self.analytics.name}"] = (self.analytics.ping(), False)
         results = await asyncio.gather(
             *(asyncio.wait_for(check, READINESS_TIMEOUT_SECONDS) for check, _ in checks.values()),
             return_exceptions=True,
@@ -143,6 +150,7 @@ class Backends:
         await self.payments.aclose()
         await self.search.close()
         await self.events.close()
+        await self.analytics.close()
 
 
 async def _open_sql(settings: Settings) -> tuple[SqlEngine, tuple[SqlEngine, ...], BucketMap]:
@@ -201,4 +209,16 @@ async def open_backends(settings: Settings) -> Backends:
         payments=payment_provider(settings),
         search=await _open_search(settings),
         event_log=await JetStreamEventLog.connect(settings.nats_url) if settings.nats_url else None,
+        series_store=_influxdb(settings),
+    )
+
+
+def _influxdb(settings: Settings) -> SeriesStore | None:
+    if settings.influxdb_url is None:
+        return None
+    return InfluxSeriesStore(
+        settings.influxdb_url,
+        settings.influxdb_database,
+        settings.influxdb_username,
+        settings.influxdb_password,
     )

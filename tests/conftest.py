@@ -19,6 +19,7 @@ from gateway import create_app
 from resolvers.auth import issue_token
 from settings import Settings
 from tests import servers
+from tests.influxdb_server import InfluxServer, influxd_installed
 
 JWT_SECRET = "test-secret-that-is-long-enough-for-hs256-and-for-hs512-too-0123456789"
 _TABLES_BY_ROLE = {
@@ -32,6 +33,8 @@ _TABLES_BY_ROLE = {
         "course_activity",
         "consumer_applied_events",
         "consumer_marks",
+        "analytics_points",
+        "analytics_flows",
     ),
     "shard": (
         "user_typing_courses",
@@ -43,6 +46,16 @@ _TABLES_BY_ROLE = {
         "event_outbox",
     ),
 }
+
+
+@pytest.fixture(scope="session")
+def influxdb_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One InfluxDB server for the session; each test names its own database."""
+    servers.require(influxd_installed(), "InfluxDB (Debian package influxdb)")
+    server = InfluxServer(tmp_path_factory.mktemp("influxdb"))
+    server.start()
+    yield server.url
+    server.stop()
 
 
 @pytest.fixture(scope="session")

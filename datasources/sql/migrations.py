@@ -268,6 +268,47 @@ CATALOG_MIGRATIONS: tuple[Migration, ...] = (
             "INSERT IGNORE INTO event_log_lock (id) VALUES (1)",
         ),
     ),
+    Migration(
+        9,
+        "analytics_points (series without InfluxDB), analytics_flows (the consumer's day counts)",
+        sqlite=(
+            """CREATE TABLE IF NOT EXISTS analytics_points (
+                measurement TEXT NOT NULL,
+                scope TEXT NOT NULL,
+                series_key TEXT NOT NULL,
+                time INTEGER NOT NULL,
+                value INTEGER NOT NULL,
+                PRIMARY KEY (measurement, scope, series_key, time))""",
+            """CREATE TABLE IF NOT EXISTS analytics_flows (
+                day TEXT NOT NULL,
+                course_id INTEGER NOT NULL,
+                measurement TEXT NOT NULL,
+                value INTEGER NOT NULL,
+                unexported INTEGER NOT NULL,
+                PRIMARY KEY (day, course_id, measurement))""",
+            """CREATE INDEX IF NOT EXISTS ix_analytics_flows_unexported
+                ON analytics_flows (unexported, day)""",
+        ),
+        mysql=(
+            f"""CREATE TABLE IF NOT EXISTS analytics_points (
+                measurement VARCHAR(32) NOT NULL,
+                scope VARCHAR(16) NOT NULL,
+                series_key VARCHAR(64) NOT NULL,
+                time BIGINT NOT NULL,
+                value BIGINT NOT NULL,
+                PRIMARY KEY (measurement, scope, series_key, time)
+            ) {_MYSQL_TABLE_OPTIONS}""",
+            f"""CREATE TABLE IF NOT EXISTS analytics_flows (
+                day DATE NOT NULL,
+                course_id BIGINT NOT NULL,
+                measurement VARCHAR(32) NOT NULL,
+                value BIGINT NOT NULL,
+                unexported TINYINT NOT NULL,
+                PRIMARY KEY (day, course_id, measurement),
+                KEY ix_analytics_flows_unexported (unexported, day)
+            ) {_MYSQL_TABLE_OPTIONS}""",
+        ),
+    ),
 )
 
 SHARD_MIGRATIONS: tuple[Migration, ...] = (
