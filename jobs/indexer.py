@@ -15,7 +15,6 @@ time), on rebuild and every `popularity_interval`; courses whose count changed a
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator, Sequence
@@ -102,26 +101,14 @@ class SearchIndexer:
             await self._index_current(changed[start : start + self._batch_size])
         return len(changed)
 
+    async def tick(self) -> None:
+        if self._popularity_is_stale():
+            await self.refresh_popularity()
+
     async def run(self, stop: asyncio.Event, poll_seconds: float = POLL_SECONDS) -> None:
         """Indexes what the log brings, and refreshes popularity every `popularity_interval`,
         until `stop` is set; errors are logged and retried after a pause."""
-        await asyncio.gather(
-            consume(self._backends.events, self, stop, self._batch_size, poll_seconds),
-            self._refresh_popularity_until(stop),
-        )
-
-    async def _refresh_popularity_until(self, stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), self._popularity_interval)
-            if stop.is_set() or not self._popularity_is_stale():
-                continue
-            try:
-                await self.refresh_popularity()
-            except Exception:
-                log.exception(
-                    "popularity refresh failed; retrying in %.0fs", self._popularity_interval
-                )
+        await consume(self._backends.events, self, stop, self._batch_size, poll_seconds)
 
     async def _index_current(self, course_ids: Sequence[int]) -> None:
         store = self._backends.uncached_catalog

@@ -64,8 +64,10 @@ class PopularityConsumer:
             for event in fresh:
                 change.update(contributions(event))
             await popularity_store.add(tx, engine.dialect, change)
+
+    async def tick(self) -> None:
         if time.monotonic() - self._tidied_at >= TIDY_SECONDS:
-            await self.tidy(now)
+            await self.tidy(datetime.now(UTC))
 
     async def tidy(self, now: datetime) -> None:
         """Forgets expiry days gone by and ledger records older than any redelivery."""

@@ -38,6 +38,11 @@ class Consumer(Protocol):
         """Recomputes the consumer's model from the databases (corrects any drift)."""
         ...
 
+    async def tick(self) -> None:
+        """Work on the consumer's own schedule (tidying, snapshots): `consume` calls it after
+        every batch and every empty wait, so at least every `wait_seconds`; it does what is due."""
+        ...
+
 
 async def consume_available(
     events: EventLog, consumer: Consumer, batch_size: int = BATCH_SIZE
@@ -69,6 +74,7 @@ async def consume(
             if deliveries:
                 await consumer.apply([delivery.event for delivery in deliveries])
                 await events.ack(consumer.name, deliveries)
+            await consumer.tick()
             continue
         except Exception:
             log.exception(
