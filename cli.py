@@ -111,6 +111,7 @@ async def _run_consumer(settings: Settings, args: argparse.Namespace) -> None:
         if args.once:
             await consumer.start()
             handled = await consume_available(backends.events, consumer)
+            await consumer.tick()
             print(f"{args.name}: applied {handled} events")
         else:
             await consume(backends.events, consumer, stop)

@@ -56,6 +56,36 @@ async def active_counts(engine: SqlEngine, today: date) -> dict[int, int]:
     return {int(course_id): int(total) for course_id, total in rows if int(total) > 0}
 
 
+async def expiring_on(engine: SqlEngine, day: date) -> dict[int, int]:
+    """course id -> active subscriptions whose access ends on `day`."""
+    rows = await engine.fetch_all_lagging(
+        "SELECT course_id, subscriptions FROM course_activity WHERE expires_day = ?",
+        (_day_param(day),),
+    )
+    return {int(course_id): int(n) for course_id, n in rows if int(n) > 0}
+
+
+async def expiring_per_day(
+    engine: SqlEngine, first: date, last: date, course_id: int | None, category: str | None
+) -> dict[date, int]:
+    """Active subscriptions ending on each day of [first, last] (days without any left out), of
+    one course, one category's courses or every course."""
+    where = "a.expires_day >= ? AND a.expires_day <= ?"
+    params: list[object] = [_day_param(first), _day_param(last)]
+    if course_id is not None:
+        where += " AND a.course_id = ?"
+        params.append(course_id)
+    if category is not None:
+        where += " AND a.course_id IN (SELECT id FROM typing_courses WHERE category = ?)"
+        params.append(category)
+    rows = await engine.fetch_all_lagging(
+        f"SELECT a.expires_day, SUM(a.subscriptions) FROM course_activity a WHERE {where}"
+        " GROUP BY a.expires_day",
+        params,
+    )
+    return {as_date(day): int(n) for day, n in rows if int(n) > 0}
+
+
 async def prune(engine: SqlEngine, before: date) -> int:
     """Forgets days before `before`: they count for no later day."""
     return await engine.execute(
@@ -76,7 +106,7 @@ async def count_from_shards(shards: Sequence[SqlEngine], today: date) -> Contrib
     model: Counter[tuple[int, date]] = Counter()
     for rows in per_shard:
         for course_id, day, count in rows:
-            model[(int(course_id), _as_date(day))] += int(count)
+            model[(int(course_id), as_date(day))] += int(count)
     return Contributions(model)
 
 
@@ -85,7 +115,7 @@ async def replace(tx: SqlExecutor, dialect: Dialect, model: Contributions) -> No
     await add(tx, dialect, model)
 
 
-def _as_date(value: object) -> date:
+def as_date(value: object) -> date:
     if value is None:
         return LIFETIME
     if isinstance(value, date):
