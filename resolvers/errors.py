@@ -37,6 +37,7 @@ class ProblemKind(enum.Enum):
     PAYMENT_FAILED = "payment_failed"
     PAYMENT_UNAVAILABLE = "payment_unavailable"
     NOT_REFUNDABLE = "not_refundable"
+    ANALYTICS_UNAVAILABLE = "analytics_unavailable"
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
+from schema.analytics.queries import AnalyticsQueries
 from schema.catalog.mutations import CatalogMutations
 from schema.catalog.queries import CatalogQueries
 from schema.checkout.mutations import CheckoutMutations
@@ -15,7 +16,7 @@ from schema.subscriptions.mutations import SubscriptionMutations
 
 
 @strawberry.type
-class Query(CatalogQueries, SearchQueries, LifecycleQueries, MeQuery):
+class Query(CatalogQueries, SearchQueries, LifecycleQueries, MeQuery, AnalyticsQueries):
     pass
 
 

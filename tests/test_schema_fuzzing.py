@@ -20,7 +20,7 @@ import dataclasses
 import functools
 import logging
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import graphql
@@ -103,7 +103,7 @@ def _typename_in(selection: graphql.SelectionNode) -> graphql.SelectionNode:
 
 def _scalars(seeded: Seeded) -> dict[str, st.SearchStrategy[graphql.ValueNode]]:
     """Built-in scalars overridden to mix what was seeded with edge cases and noise; DateTime
-    (output only today) gets valid and invalid values in case an input ever takes one."""
+    (output only today) and Date (analytics ranges) get valid and invalid values."""
     int_values = st.one_of(
         st.integers(min_value=1, max_value=20),
         st.integers(min_value=-2, max_value=120),
@@ -134,6 +134,11 @@ def _scalars(seeded: Seeded) -> dict[str, st.SearchStrategy[graphql.ValueNode]]:
         ),
         "DateTime": st.one_of(
             st.datetimes(timezones=st.just(UTC)).map(lambda moment: moment.isoformat()),
+            texts,
+        ).map(gql_nodes.String),
+        "Date": st.one_of(
+            st.dates().map(lambda day: day.isoformat()),
+            st.dates(min_value=date(2025, 1, 1), max_value=date(2027, 12, 31)).map(str),
             texts,
         ).map(gql_nodes.String),
     }

@@ -110,6 +110,9 @@ class InfluxSeriesStore:
             raise SeriesUnavailable(f"InfluxDB refused a query: {_message(response)}")
         results: list[dict[str, Any]] = response.json().get("results", [])
         for result in results:
+            # Nothing has been exported yet: no series, not a failure.
+            if str(result.get("error", "")).startswith("database not found"):
+                result.pop("error")
             if "error" in result:
                 raise SeriesUnavailable(f"InfluxDB refused a query: {result['error']}")
         return results

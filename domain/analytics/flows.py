@@ -1,7 +1,9 @@
 """What each event adds to the day counts of analytics (records/analytics.py names them).
 
 An event counts on the UTC day it happened, for the course it names. Revenue is what captured
-payments brought less what refunds gave back, each on its own day, in paise.
+payments brought less what refunds gave back, each on its own day, in paise. A refund counts
+only for an order that was paid: when the first news of a payment is its refund, the order
+never counted as a purchase either.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ KINDS = frozenset(_COUNTED)
 def flows(event: Event) -> Flows:
     """One event's additions; nothing for the kinds analytics does not count."""
     counted = _COUNTED.get(event.kind, ())
-    if not counted:
+    if not counted or (event.kind is EventKind.ORDER_REFUNDED and not _was_paid(event)):
         return Flows()
     day = event.occurred_at.astimezone(UTC).date()
     course_id = int(str(event.data["course_id"]))
@@ -44,3 +46,7 @@ def flows(event: Event) -> Flows:
             str(event.data["amount_paise"])
         )
     return change
+
+
+def _was_paid(refund: Event) -> bool:
+    return refund.data.get("previous_state") == "paid"

@@ -81,3 +81,8 @@ class PaymentUnavailable(UserError):
 @strawberry.type
 class NotRefundable(UserError):
     KIND = ProblemKind.NOT_REFUNDABLE
+
+
+@strawberry.type
+class AnalyticsUnavailable(UserError):
+    KIND = ProblemKind.ANALYTICS_UNAVAILABLE

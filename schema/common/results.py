@@ -32,6 +32,16 @@ def result(
     success: Callable[[T], S],
     e1: type[E1],
     e2: type[E2],
+    /,
+) -> S | E1 | E2: ...
+
+
+@overload
+def result(
+    outcome: T | Problem,
+    success: Callable[[T], S],
+    e1: type[E1],
+    e2: type[E2],
     e3: type[E3],
     /,
 ) -> S | E1 | E2 | E3: ...

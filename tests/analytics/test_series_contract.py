@@ -159,3 +159,18 @@ async def test_an_unreachable_influxdb_raises_series_unavailable() -> None:
             await unreachable.ping()
     finally:
         await unreachable.close()
+
+
+async def test_a_store_nothing_was_written_to_answers_empty(store: SeriesStore) -> None:
+    start, end = _at(MONDAY), _at(MONDAY + timedelta(days=7))
+    assert await store.buckets(ENROLMENTS_17, start, end, Interval.DAY) == []
+    assert await store.totals(Measurement.ENROLMENTS, Scope.COURSE, start, end) == {}
+
+
+async def test_an_influxdb_database_not_yet_created_answers_empty(influxdb_url: str) -> None:
+    fresh = InfluxSeriesStore(influxdb_url, f"cg_{uuid.uuid4().hex[:12]}")
+    try:
+        start, end = _at(MONDAY), _at(MONDAY + timedelta(days=7))
+        assert await fresh.buckets(ENROLMENTS_17, start, end, Interval.DAY) == []
+    finally:
+        await fresh.close()

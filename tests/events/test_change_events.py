@@ -25,37 +25,17 @@ from records.subscriptions import Access, NewSubscription
 from tests import servers
 from tests.conftest import graphql, token_for
 from tests.factories import add_course
+from tests.graphql_flows import CANCEL, ENROLL, REFUND, buy
 
 ADMIN = token_for(1, admin=True)
 ALL_KINDS = frozenset(EventKind)
 
-_ENROLL = "mutation($c: ID!) { enroll(courseId: $c) { __typename } }"
-_CANCEL = "mutation($c: ID!) { cancelSubscription(courseId: $c) { __typename } }"
-_START = """mutation ($c: ID!, $k: String!) { startCheckout(courseId: $c, idempotencyKey: $k) {
-    ... on StartCheckoutSuccess { order { orderId } } } }"""
-_CONFIRM = """mutation ($o: String!, $p: String!, $s: String!) {
-    confirmPayment(orderId: $o, paymentId: $p, signature: $s) { __typename } }"""
-_REFUND = """mutation ($o: String!) { refundOrder(orderId: $o, reason: "asked") { __typename } }"""
 _JOB = "... on LifecycleJobPayload { job { id } }"
 _EXTEND = f"""mutation ($c: ID!) {{ extendSubscriptions(courseId: $c, days: 10) {{ {_JOB} }} }}"""
 _VALIDITY = f"""mutation ($c: ID!) {{
     changeCourseValidity(courseId: $c, validityDays: 90) {{ {_JOB} }} }}"""
 _GRANT = f"""mutation ($c: ID!, $u: [ID!]!) {{
     grantCourse(courseId: $c, userIds: $u) {{ {_JOB} }} }}"""
-
-
-async def _buy(
-    client: httpx.AsyncClient, sandbox: SandboxProvider, user_id: int, course_id: int, key: str
-) -> str:
-    token = token_for(user_id)
-    started = await graphql(client, _START, {"c": str(course_id), "k": key}, token)
-    order_id = str(started["data"]["startCheckout"]["order"]["orderId"])
-    payment_id, signature = sandbox.pay(order_id)
-    confirmed = await graphql(
-        client, _CONFIRM, {"o": order_id, "p": payment_id, "s": signature}, token
-    )
-    assert confirmed["data"]["confirmPayment"]["__typename"] == "ConfirmPaymentSuccess"
-    return order_id
 
 
 async def _run_job(
@@ -91,14 +71,14 @@ async def test_every_change_leaves_its_event_and_the_relay_publishes_them_all(
     paid = await add_course(backends, price_paise=49_900, validity_days=30)
     enrolled, buyer, granted = 41, 42, 43
 
-    await graphql(client, _ENROLL, {"c": str(free.id)}, token_for(enrolled))
-    await graphql(client, _CANCEL, {"c": str(free.id)}, token_for(enrolled))
-    await _buy(client, sandbox, buyer, paid.id, "first")
-    renewal = await _buy(client, sandbox, buyer, paid.id, "renewal")
+    await graphql(client, ENROLL, {"c": str(free.id)}, token_for(enrolled))
+    await graphql(client, CANCEL, {"c": str(free.id)}, token_for(enrolled))
+    await buy(client, sandbox, buyer, paid.id, "first")
+    renewal = await buy(client, sandbox, buyer, paid.id, "renewal")
     await _run_job(client, backends, _EXTEND, c=str(paid.id))
     await _run_job(client, backends, _VALIDITY, c=str(paid.id))
     await _run_job(client, backends, _GRANT, c=str(paid.id), u=[str(granted), str(buyer)])
-    refunded = await graphql(client, _REFUND, {"o": renewal}, ADMIN)
+    refunded = await graphql(client, REFUND, {"o": renewal}, ADMIN)
     assert refunded["data"]["refundOrder"]["__typename"] == "RefundOrderSuccess"
 
     assert sum(await _outbox_sizes(backends)) > 0
