@@ -1,5 +1,5 @@
 """The `coursegate` command: serve, migrate, seed, indexer, reindex, reconcile, jobs, relay,
-consume, token."""
+consume, analytics backfill, token."""
 
 from __future__ import annotations
 
@@ -9,10 +9,11 @@ import logging
 import signal
 import sys
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from datasources.backends import open_backends
 from datasources.payments.factory import check_payment_settings
+from jobs import analytics_reconcile
 from jobs.consumers.registry import CONSUMERS
 from jobs.consumers.runner import consume, consume_available
 from jobs.indexer import SearchIndexer
@@ -119,6 +120,26 @@ async def _run_consumer(settings: Settings, args: argparse.Namespace) -> None:
         await backends.close()
 
 
+async def _backfill_analytics(settings: Settings, first: date, last: date | None) -> int:
+    backends = await open_backends(settings)
+    try:
+        await backends.migrate()
+        last = last or datetime.now(UTC).date() - timedelta(days=1)
+        try:
+            report = await analytics_reconcile.reconcile(backends, first, last, progress=print)
+        except ValueError as refused:
+            print(f"coursegate analytics backfill: {refused}", file=sys.stderr)
+            return 2
+        export = "exported" if report.exported else "kept for export (series store down)"
+        print(
+            f"reconciled {report.first}..{report.last}: {report.rows_read:,} shard rows read,"
+            f" {report.corrected:,} day counts corrected, {export}"
+        )
+        return 0
+    finally:
+        await backends.close()
+
+
 async def _run_lifecycle_jobs(settings: Settings, once: bool) -> None:
     backends = await open_backends(settings)
     stop = _stop_on_signals()
@@ -209,6 +230,15 @@ def _parser() -> argparse.ArgumentParser:
     consumer.add_argument(
         "--rebuild", action="store_true", help="first rebuild its model from the shards"
     )
+    analytics = commands.add_parser("analytics", help="analytics maintenance")
+    analytics_commands = analytics.add_subparsers(dest="analytics_command", required=True)
+    backfill = analytics_commands.add_parser(
+        "backfill", help="recount past days from the shards and correct the series"
+    )
+    backfill.add_argument("--from", dest="first", type=date.fromisoformat, required=True)
+    backfill.add_argument(
+        "--to", dest="last", type=date.fromisoformat, help="last day (default: yesterday)"
+    )
     token = commands.add_parser("token", help="print a bearer token for a user")
     token.add_argument("--user", type=int, required=True)
     token.add_argument("--admin", action="store_true")
@@ -262,6 +292,8 @@ def _run(args: argparse.Namespace) -> int:
         asyncio.run(_run_lifecycle_jobs(settings, args.once))
     elif args.command == "consume":
         asyncio.run(_run_consumer(settings, args))
+    elif args.command == "analytics":
+        return asyncio.run(_backfill_analytics(settings, args.first, args.last))
     elif args.command == "relay":
         asyncio.run(_run_relay(settings, args.once))
     elif args.command == "serve":

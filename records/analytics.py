@@ -83,6 +83,21 @@ class Bucket:
     value: int
 
 
+@dataclass(frozen=True, slots=True)
+class SettledOrder:
+    course_id: int
+    amount_paise: int
+    paid_at: datetime | None  # the first evidence that money was taken; None: never paid
+    refunded_at: datetime | None  # None: not refunded
+
+
+@dataclass(frozen=True, slots=True)
+class SubscriptionRun:
+    course_id: int
+    began_at: datetime  # a renewal extends a run; an enrolment, purchase or grant begins one
+    source: str
+
+
 def day_seconds(day: date) -> int:
     return int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp())
 

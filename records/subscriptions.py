@@ -6,6 +6,8 @@ import enum
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+FREE_SOURCE = "free"  # the source of a free enrolment; purchases and grants name theirs
+
 
 class SubscriptionStatus(enum.StrEnum):
     """Stored status; whether a subscription is currently usable also depends on expires_at."""

@@ -6,7 +6,7 @@ import enum
 from datetime import timedelta
 
 from records.catalog import Course
-from records.subscriptions import NewSubscription, Subscription, SubscriptionKey
+from records.subscriptions import FREE_SOURCE, NewSubscription, Subscription, SubscriptionKey
 from resolvers.context import RequestContext
 from resolvers.errors import (
     UNAUTHENTICATED,
@@ -18,7 +18,6 @@ from resolvers.ids import id_or_problem
 from resolvers.pagination import Page, check_first, decode_time_cursor, encode_time_cursor
 
 _SUBSCRIPTION_CURSOR = "sub"
-FREE_SOURCE = "free"
 
 
 class StatusFilter(enum.Enum):

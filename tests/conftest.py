@@ -35,6 +35,7 @@ _TABLES_BY_ROLE = {
         "consumer_marks",
         "analytics_points",
         "analytics_flows",
+        "analytics_reconciliations",
     ),
     "shard": (
         "user_typing_courses",

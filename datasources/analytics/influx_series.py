@@ -57,18 +57,21 @@ class InfluxSeriesStore:
         self._database = database
         self.name = f"influxdb:{url}/{database}"
 
-    async def prepare(self) -> None:
-        # Idempotent in 1.x; on 2.x and 3.x the database (bucket mapping) is made by the admin.
-        await self._statements(f'CREATE DATABASE "{self._database}"', post=True)
-
     async def write(self, points: Sequence[Point]) -> None:
         for first in range(0, len(points), WRITE_BATCH):
             body = "\n".join(line(p) for p in points[first : first + WRITE_BATCH])
-            response = await self._request(
-                "POST", "/write", params={"db": self._database, "precision": "s"}, content=body
-            )
+            response = await self._write(body)
+            if response.status_code == 404 and _message(response).startswith("database not"):
+                # The first write (or the database was dropped). CREATE DATABASE is idempotent
+                # in 1.x; on 2.x and 3.x the admin maps the database to a bucket beforehand.
+                await self._statements(f'CREATE DATABASE "{self._database}"', post=True)
+                response = await self._write(body)
             if response.status_code != 204:
                 raise SeriesUnavailable(f"InfluxDB refused a write: {_message(response)}")
+
+    async def _write(self, body: str) -> httpx.Response:
+        params = {"db": self._database, "precision": "s"}
+        return await self._request("POST", "/write", params=params, content=body)
 
     async def buckets(
         self, series: SeriesKey, start: datetime, end: datetime, interval: Interval

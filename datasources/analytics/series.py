@@ -18,10 +18,6 @@ class SeriesUnavailable(Exception):
 class SeriesStore(Protocol):
     name: str
 
-    async def prepare(self) -> None:
-        """Creates what the store needs (the InfluxDB database); safe to repeat."""
-        ...
-
     async def write(self, points: Sequence[Point]) -> None:
         """Stores the points; a point already stored for its series and day is replaced."""
         ...

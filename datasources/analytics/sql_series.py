@@ -28,9 +28,6 @@ class SqlSeriesStore:
         self._engine = engine
         self.name = f"sql:{engine.name}"
 
-    async def prepare(self) -> None:
-        """The table comes with the catalog's migrations."""
-
     async def write(self, points: Sequence[Point]) -> None:
         if points:
             await self._engine.execute_many(

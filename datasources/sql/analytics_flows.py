@@ -9,15 +9,26 @@ meanwhile is exported next time. While the series store is down the marks simply
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from datasources.sql.engine import Dialect, SqlEngine, SqlExecutor
 from datasources.sql.popularity_store import as_date
-from domain.analytics.flows import Flows
+from domain.analytics.flows import FlowKey, Flows
 from records.analytics import Measurement
 
+_PUT = {
+    Dialect.SQLITE: (
+        "INSERT INTO analytics_flows (day, course_id, measurement, value, unexported)"
+        " VALUES (?, ?, ?, ?, 1) ON CONFLICT (day, course_id, measurement)"
+        " DO UPDATE SET value = excluded.value, unexported = 1"
+    ),
+    Dialect.MYSQL: (
+        "INSERT INTO analytics_flows (day, course_id, measurement, value, unexported)"
+        " VALUES (?, ?, ?, ?, 1) ON DUPLICATE KEY UPDATE value = VALUES(value), unexported = 1"
+    ),
+}
 _ADD = {
     Dialect.SQLITE: (
         "INSERT INTO analytics_flows (day, course_id, measurement, value, unexported)"
@@ -56,6 +67,42 @@ async def add(tx: SqlExecutor, dialect: Dialect, change: Flows) -> None:
     ]
     if rows:
         await tx.execute_many(_ADD[dialect], rows)
+
+
+async def kept(
+    tx: SqlExecutor, dialect: Dialect, first: date, last: date, measurements: Iterable[Measurement]
+) -> dict[FlowKey, int]:
+    """The counts of [first, last] for these measurements, locked until `tx` ends."""
+    names = sorted(m.value for m in measurements)
+    marks = ", ".join("?" for _ in names)
+    rows = await tx.fetch_all(
+        "SELECT day, course_id, measurement, value FROM analytics_flows"
+        f" WHERE day >= ? AND day <= ? AND measurement IN ({marks}){dialect.for_update}",
+        (first.isoformat(), last.isoformat(), *names),
+    )
+    return {(c.day, c.course_id, c.measurement): c.value for c in map(_count, rows)}
+
+
+async def put(tx: SqlExecutor, dialect: Dialect, counts: Mapping[FlowKey, int]) -> None:
+    """Sets these counts (not adds), marked for export."""
+    if counts:
+        await tx.execute_many(
+            _PUT[dialect],
+            [(day.isoformat(), course, m.value, n) for (day, course, m), n in counts.items()],
+        )
+
+
+async def record_reconciliation(tx: SqlExecutor, day: date, corrected: int, now: datetime) -> None:
+    await tx.execute("DELETE FROM analytics_reconciliations WHERE day = ?", (day.isoformat(),))
+    await tx.execute(
+        "INSERT INTO analytics_reconciliations (day, corrected, reconciled_at) VALUES (?, ?, ?)",
+        (day.isoformat(), corrected, now),
+    )
+
+
+async def last_reconciled(engine: SqlEngine) -> date | None:
+    row = await engine.fetch_one("SELECT MAX(day) FROM analytics_reconciliations")
+    return None if row is None or row[0] is None else as_date(row[0])
 
 
 async def unexported(engine: SqlEngine, limit: int) -> list[DayCount]:

@@ -270,7 +270,8 @@ CATALOG_MIGRATIONS: tuple[Migration, ...] = (
     ),
     Migration(
         9,
-        "analytics_points (series without InfluxDB), analytics_flows (the consumer's day counts)",
+        "analytics_points (series without InfluxDB), analytics_flows (the consumer's day counts),"
+        " analytics_reconciliations",
         sqlite=(
             """CREATE TABLE IF NOT EXISTS analytics_points (
                 measurement TEXT NOT NULL,
@@ -288,6 +289,10 @@ CATALOG_MIGRATIONS: tuple[Migration, ...] = (
                 PRIMARY KEY (day, course_id, measurement))""",
             """CREATE INDEX IF NOT EXISTS ix_analytics_flows_unexported
                 ON analytics_flows (unexported, day)""",
+            """CREATE TABLE IF NOT EXISTS analytics_reconciliations (
+                day TEXT NOT NULL PRIMARY KEY,
+                corrected INTEGER NOT NULL,
+                reconciled_at TIMESTAMP NOT NULL)""",
         ),
         mysql=(
             f"""CREATE TABLE IF NOT EXISTS analytics_points (
@@ -306,6 +311,11 @@ CATALOG_MIGRATIONS: tuple[Migration, ...] = (
                 unexported TINYINT NOT NULL,
                 PRIMARY KEY (day, course_id, measurement),
                 KEY ix_analytics_flows_unexported (unexported, day)
+            ) {_MYSQL_TABLE_OPTIONS}""",
+            f"""CREATE TABLE IF NOT EXISTS analytics_reconciliations (
+                day DATE NOT NULL PRIMARY KEY,
+                corrected BIGINT NOT NULL,
+                reconciled_at DATETIME(6) NOT NULL
             ) {_MYSQL_TABLE_OPTIONS}""",
         ),
     ),

@@ -19,9 +19,10 @@ from datetime import UTC, date, datetime, timedelta
 
 from datasources.analytics.series import SeriesUnavailable
 from datasources.backends import Backends
-from datasources.sql import analytics_flows, consumer_ledger, popularity_store
-from datasources.sql.analytics_flows import DayCount
+from datasources.sql import analytics_flows, consumer_ledger, event_outbox, popularity_store
 from domain.analytics.flows import KINDS, Flows, flows
+from jobs.analytics_export import export_counts
+from jobs.analytics_reconcile import Reconciliation, reconcile
 from jobs.consumers.popularity import PopularityConsumer
 from records.analytics import TOTAL_KEY, Measurement, Point, Scope, SeriesKey
 from records.events import Event
@@ -29,10 +30,11 @@ from records.events import Event
 log = logging.getLogger("coursegate.analytics")
 
 NAME = "analytics"
-EXPORT_BATCH = 5000
 SNAPSHOT_SECONDS = 60.0
 LEDGER_DAYS = 2  # longer than any redelivery: an event is acked seconds after it is applied
 TIDY_SECONDS = 3600.0
+RECONCILE_CHECK_SECONDS = 600.0
+CATCH_UP_DAYS = 7  # after a longer stop, older days are for `coursegate analytics backfill`
 _SNAPSHOTS = (Measurement.ACTIVE_SUBSCRIPTIONS, Measurement.EXPIRATIONS)
 
 
@@ -45,8 +47,8 @@ class AnalyticsConsumer:
         self._snapshot_seconds = snapshot_seconds
         self._snapshot_at: float | None = None
         self._written: dict[SeriesKey, tuple[date, int]] = {}  # the snapshot points last written
-        self._prepared = False
         self._tidied_at = time.monotonic()
+        self._reconcile_checked_at: float | None = None
 
     async def start(self) -> None:
         # The levels are read from the popularity model: build it first if there is none.
@@ -73,11 +75,43 @@ class AnalyticsConsumer:
                 await self.snapshot()
         except SeriesUnavailable as error:
             log.warning("analytics series store unavailable, counts kept for later: %s", error)
+        checked_at = self._reconcile_checked_at
+        if checked_at is None or time.monotonic() - checked_at >= RECONCILE_CHECK_SECONDS:
+            await self.reconcile_if_due()
         if time.monotonic() - self._tidied_at >= TIDY_SECONDS:
             self._tidied_at = time.monotonic()
             await consumer_ledger.forget_before(
                 self._backends.catalog_engine, NAME, datetime.now(UTC) - timedelta(days=LEDGER_DAYS)
             )
+
+    async def reconcile_if_due(self) -> Reconciliation | None:
+        """The nightly reconciliation: the days up to yesterday not yet reconciled (at most a
+        week), once every event of them is in (nothing waits in a shard's outbox or for this
+        consumer), so no late event lands on a count after it was corrected."""
+        self._reconcile_checked_at = time.monotonic()
+        yesterday = datetime.now(UTC).date() - timedelta(days=1)
+        last = await analytics_flows.last_reconciled(self._backends.catalog_engine)
+        if last is not None and last >= yesterday:
+            return None
+        if await self._backlog():
+            return None
+        # Never reconciled: only yesterday; history is for `coursegate analytics backfill`.
+        first = yesterday
+        if last is not None:
+            first = max(yesterday - timedelta(days=CATCH_UP_DAYS - 1), last + timedelta(days=1))
+        report = await reconcile(self._backends, first, yesterday)
+        log.info(
+            "analytics reconciled %s..%s from %d shard rows: %d counts corrected",
+            report.first,
+            report.last,
+            report.rows_read,
+            report.corrected,
+        )
+        return report
+
+    async def _backlog(self) -> int:
+        waiting = [await event_outbox.pending(shard) for shard in self._backends.shard_engines]
+        return sum(waiting) + await self._backends.events.lag(NAME, KINDS)
 
     async def rebuild(self) -> None:
         """Writes every kept count and a fresh snapshot to the series store again (e.g. a new
@@ -88,16 +122,7 @@ class AnalyticsConsumer:
         await self.snapshot()
 
     async def export(self) -> int:
-        """Writes the unexported day counts, each with its category's and the total; returns
-        how many counts were exported. Raises SeriesUnavailable with the rest still marked."""
-        engine = self._backends.catalog_engine
-        exported = 0
-        while counts := await analytics_flows.unexported(engine, EXPORT_BATCH):
-            await self._prepare()
-            await self._backends.analytics.write(await self._flow_points(counts))
-            await analytics_flows.mark_exported(engine, counts)
-            exported += len(counts)
-        return exported
+        return await export_counts(self._backends)
 
     async def snapshot(self, now: datetime | None = None) -> int:
         """Writes today's active subscriptions and expirations per course, category and in
@@ -117,33 +142,9 @@ class AnalyticsConsumer:
             if self._written.get(point.series) != (point.day, point.value)
         ]
         if points:
-            await self._prepare()
             await self._backends.analytics.write(points)
             self._written.update({p.series: (p.day, p.value) for p in points})
         return len(points)
-
-    async def _prepare(self) -> None:
-        if not self._prepared:
-            await self._backends.analytics.prepare()
-            self._prepared = True
-
-    async def _flow_points(self, counts: Sequence[DayCount]) -> list[Point]:
-        points = [
-            Point(SeriesKey(c.measurement, Scope.COURSE, str(c.course_id)), c.day, c.value)
-            for c in counts
-        ]
-        touched = {(c.day, c.measurement) for c in counts}
-        totals: Counter[tuple[date, Measurement]] = Counter()
-        for row in await analytics_flows.by_category(self._backends.catalog_engine, touched):
-            totals[(row.day, row.measurement)] += row.value
-            if row.category is not None:
-                key = SeriesKey(row.measurement, Scope.CATEGORY, row.category)
-                points.append(Point(key, row.day, row.value))
-        points.extend(
-            Point(SeriesKey(measurement, Scope.TOTAL, TOTAL_KEY), day, value)
-            for (day, measurement), value in totals.items()
-        )
-        return points
 
 
 def _scoped_points(

@@ -45,7 +45,6 @@ async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator
         await migrate(engine, Role.CATALOG)
         await engine.execute("DELETE FROM analytics_points")
         opened = SqlSeriesStore(engine)
-    await opened.prepare()
     yield opened
     await opened.close()
     if engine is not None:
