@@ -143,3 +143,10 @@ def test_the_backfill_command_reports_and_refuses_today(tmp_path: Path) -> None:
     refused = _coursegate(tmp_path, "analytics", "backfill", "--from", first, "--to", str(TODAY))
     assert refused.returncode == 2
     assert "today is not over" in refused.stderr
+
+
+def test_the_demo_seed_brings_its_history_into_analytics(tmp_path: Path) -> None:
+    seeded = _coursegate(tmp_path, "seed")
+    assert seeded.returncode == 0, seeded.stderr
+    recounted = [line for line in seeded.stdout.splitlines() if line.startswith("analytics:")]
+    assert recounted and int(recounted[0].split()[1]) > 0, seeded.stdout
