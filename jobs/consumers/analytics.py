@@ -23,7 +23,7 @@ from datasources.sql import analytics_flows, consumer_ledger, event_outbox, popu
 from domain.analytics.flows import KINDS, Flows, flows
 from jobs.analytics_export import export_counts
 from jobs.analytics_reconcile import Reconciliation, reconcile
-from jobs.consumers.popularity import PopularityConsumer
+from jobs.consumers.popularity import NAME as POPULARITY
 from records.analytics import TOTAL_KEY, Measurement, Point, Scope, SeriesKey
 from records.events import Event
 
@@ -51,8 +51,7 @@ class AnalyticsConsumer:
         self._reconcile_checked_at: float | None = None
 
     async def start(self) -> None:
-        # The levels are read from the popularity model: build it first if there is none.
-        await PopularityConsumer(self._backends).start()
+        """Nothing to build: flows start from the events, levels from the popularity model."""
 
     async def apply(self, events: Sequence[Event]) -> None:
         engine = self._backends.catalog_engine
@@ -130,6 +129,10 @@ class AnalyticsConsumer:
         self._snapshot_at = time.monotonic()
         today = (now or datetime.now(UTC)).date()
         engine = self._backends.catalog_engine
+        async with engine.transaction() as tx:
+            built = await consumer_ledger.counted_before(tx, engine.dialect, POPULARITY)
+        if built is None:
+            return 0  # the popularity consumer has not built its model yet
         categories = await analytics_flows.course_categories(engine)
         by_measurement = {
             Measurement.ACTIVE_SUBSCRIPTIONS: await popularity_store.active_counts(engine, today),

@@ -51,7 +51,9 @@ def today_series(field: str, args: str = "") -> str:
 async def follow(backends: Backends, analytics: AnalyticsConsumer) -> list[Event]:
     """Relays every outbox, applies the events to popularity and analytics, runs the due work."""
     await Relay(backends.shard_engines, backends.events).relay_once()
-    await consume_available(backends.events, PopularityConsumer(backends))
+    popularity = PopularityConsumer(backends)
+    await popularity.start()  # builds its model the first time, as its loop does
+    await consume_available(backends.events, popularity)
     seen: list[Event] = []
     while deliveries := await backends.events.fetch(analytics.name, analytics.kinds, 500, 0):
         seen += [delivery.event for delivery in deliveries]
