@@ -30,7 +30,7 @@ from datasources.search.opensearch_engine import OpenSearchEngine
 from datasources.search.tantivy_engine import TantivySearchEngine
 from datasources.search.unavailable import UnavailableSearchEngine
 from datasources.sharding import BucketMap
-from datasources.sql import event_outbox
+from datasources.sql import analytics_flows, event_outbox
 from datasources.sql.catalog_store import SqlCatalogStore
 from datasources.sql.engine import SqlEngine
 from datasources.sql.job_store import JobStore
@@ -127,11 +127,13 @@ class Backends:
     async def event_backlog(
         self, consumers: Mapping[str, frozenset[EventKind]]
     ) -> dict[str, int | str]:
-        """Events not yet relayed per outbox (`outbox:<database>`) and not yet acked per
-        consumer (`consumer:<name>`); a count that could not be read is "down: <error>"."""
+        """Events not yet relayed per outbox (`outbox:<database>`), not yet acked per consumer
+        (`consumer:<name>`), and analytics day counts not yet in the series store
+        (`export:analytics`); a count that could not be read is "down: <error>"."""
         counts: dict[str, Awaitable[int]] = {
             f"outbox:{engine.name}": event_outbox.pending(engine) for engine in self.outbox_engines
         }
+        counts["export:analytics"] = analytics_flows.unexported_count(self.catalog_engine)
         for name, kinds in consumers.items():
             counts[f"consumer:{name}"] = self.events.lag(name, kinds)
         results = await asyncio.gather(

@@ -15,7 +15,8 @@ from records.events import EventKind
 
 EVENT_BACKLOG = Gauge(
     "coursegate_event_backlog",
-    "Events not yet relayed (outbox:<shard>) or not yet acked (consumer:<name>), read at scrape",
+    "Events not yet relayed (outbox:<shard>) or acked (consumer:<name>), and analytics day"
+    " counts not yet in the series store (export:analytics), read at scrape",
     ["queue"],
 )
 

@@ -114,6 +114,11 @@ async def unexported(engine: SqlEngine, limit: int) -> list[DayCount]:
     return [_count(row) for row in rows]
 
 
+async def unexported_count(engine: SqlEngine) -> int:
+    row = await engine.fetch_one("SELECT COUNT(*) FROM analytics_flows WHERE unexported = 1")
+    return 0 if row is None else int(row[0])
+
+
 async def mark_exported(engine: SqlEngine, counts: Sequence[DayCount]) -> None:
     await engine.execute_many(
         "UPDATE analytics_flows SET unexported = 0"

@@ -121,10 +121,12 @@ async def test_an_unreachable_series_store_keeps_the_counts_and_the_gateway_serv
     assert [e["node"]["id"] for e in served["data"]["courses"]["edges"]] == [str(course.id)]
     ready = await client.get("/readyz")
     assert ready.status_code == 200 and ready.json()["status"] == "degraded"
+    assert ready.json()["events"]["export:analytics"] > 0  # the counts wait for the store
     await backends.analytics.close()
 
     backends.analytics = working
     await analytics.tick()  # the store is back: the kept counts are exported
+    assert (await client.get("/readyz")).json()["events"]["export:analytics"] == 0
     up = await ask(client, today_series("activity", ", activity: ENROLMENTS"))
     assert today_value(up["activity"]) == 1
 
