@@ -42,7 +42,7 @@ from datasources.backends import Backends, open_backends
 from datasources.events.jetstream_log import JetStreamEventLog
 from datasources.events.log import EventLog
 from datasources.payments.sandbox import SandboxProvider
-from datasources.sql import event_outbox
+from datasources.sql import event_outbox, popularity_store
 from domain.checkout.order_state import OrderEvent, OrderState
 from domain.checkout.refunds import refund_order
 from domain.checkout.settlement import settle
@@ -212,16 +212,13 @@ async def _backlog(backends: Backends) -> int:
 
 
 async def _active_on_shards(backends: Backends, today: date) -> Counter[int]:
-    """Active subscriptions per course straight from the rows, to the end of their expiry day."""
-    start = datetime(today.year, today.month, today.day, tzinfo=UTC)
+    """Active subscriptions per course counted on the shards' rows, to the end of their
+    expiry day (the count a popularity rebuild makes, not the events)."""
+    model = await popularity_store.count_from_shards(backends.shard_engines, today)
     counts: Counter[int] = Counter()
-    for shard in backends.shard_engines:
-        rows = await shard.fetch_all(
-            "SELECT typing_course_id, COUNT(*) FROM user_typing_courses WHERE status = 'active'"
-            " AND (expires_at IS NULL OR expires_at >= ?) GROUP BY typing_course_id",
-            (start,),
-        )
-        counts.update({int(course): int(n) for course, n in rows})
+    for (course_id, day), n in model.items():
+        if day >= today:
+            counts[course_id] += n
     return counts
 
 

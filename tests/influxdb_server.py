@@ -4,25 +4,20 @@ free loopback ports, its data in a temporary directory, usage reporting off."""
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import time
 import urllib.request
 from pathlib import Path
 
+from tests.servers import free_port
+
 INFLUXD = shutil.which("influxd") or "/usr/bin/influxd"
 START_SECONDS = 20.0
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 class InfluxServer:
     def __init__(self, directory: Path) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self._directory = directory
         self._process: subprocess.Popen[bytes] | None = None
 
@@ -34,7 +29,7 @@ class InfluxServer:
         config = self._directory / "influxdb.conf"
         config.write_text(
             f"""reporting-disabled = true
-bind-address = "127.0.0.1:{_free_port()}"
+bind-address = "127.0.0.1:{free_port()}"
 [meta]
   dir = "{self._directory / "meta"}"
 [data]

@@ -30,6 +30,13 @@ def require(available: bool, what: str) -> None:
     pytest.skip(f"{what} is not reachable on this machine")
 
 
+def free_port() -> int:
+    """A loopback port nothing listens on now, for a server a test starts itself."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 def mariadb_reachable() -> bool:
     try:
         pymysql.connect(**MARIADB, connect_timeout=2).close()

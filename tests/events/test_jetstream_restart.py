@@ -32,9 +32,7 @@ KINDS = frozenset({EventKind.SUBSCRIPTION_ENROLLED})
 
 class NatsServer:
     def __init__(self, store: Path) -> None:
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = int(probe.getsockname()[1])
+        self.port = servers.free_port()
         self._store = store
         self._process: subprocess.Popen[bytes] | None = None
 
