@@ -21,12 +21,13 @@ import logging
 import math
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import AsyncGenerator, Sequence
 from dataclasses import dataclass
 
 import nats
 from nats.aio.client import Client as NatsClient
 from nats.aio.msg import Msg
+from nats.aio.subscription import Subscription
 from nats.errors import MsgAlreadyAckdError
 from nats.js import JetStreamContext, api
 from nats.js.errors import APIError, NotFoundError
@@ -39,6 +40,7 @@ from records.events import SUBJECT_PREFIX, Event, EventKind
 RETENTION_SECONDS = 7 * 86400.0
 # Publishes in flight at once: one round trip per window instead of one per event.
 PUBLISH_WINDOW = 128
+FOLLOW_QUEUE = 10_000  # events a follower may fall behind by before the oldest are dropped
 # nats-py refuses a fetch timeout of 0; a fetch with wait_seconds=0 still asks the server once.
 _MIN_FETCH_SECONDS = 0.05
 # After the first message, how long the top-up pull may take: the server answers it at once with
@@ -232,6 +234,33 @@ class JetStreamEventLog:
             return (info.num_pending or 0) + in_flight
         after = info.delivered.stream_seq if info.delivered is not None else 0
         return in_flight + await self._stored_after(subjects, after)
+
+    async def follow(self, kinds: frozenset[EventKind]) -> AsyncGenerator[Event, None]:
+        # A plain NATS subscription: the relay's publishes to the stream's subjects reach every
+        # subscriber too, and nothing is kept for one that is not listening.
+        received: asyncio.Queue[bytes] = asyncio.Queue(maxsize=FOLLOW_QUEUE)
+
+        async def note(message: Msg) -> None:
+            if received.full():  # a follower this far behind has lost events anyway
+                received.get_nowait()
+            received.put_nowait(message.data)
+
+        subscriptions = [
+            await self._nc.subscribe(self.subject(kind), cb=note) for kind in sorted(kinds)
+        ]
+        await self._nc.flush()  # the server has the subscriptions: what follows is delivered
+        return self._followed(received, subscriptions)
+
+    async def _followed(
+        self, received: asyncio.Queue[bytes], subscriptions: list[Subscription]
+    ) -> AsyncGenerator[Event, None]:
+        try:
+            while True:
+                yield Event.from_payload(await received.get())
+        finally:
+            for subscription in subscriptions:
+                with contextlib.suppress(Exception):
+                    await subscription.unsubscribe()
 
     async def drop(self) -> None:
         """Deletes the stream and every consumer of it (tests)."""

@@ -5,12 +5,14 @@ a third (aiokafka: publish keyed by user id, a consumer group per consumer, comm
 Delivery is at least once: a consumer that dies before `ack` gets the events again, so every
 consumer's effect is idempotent. Publishing is idempotent per event id (JetStream's
 Nats-Msg-Id, the table's unique key), so a relay that crashed after publishing and before
-deleting its outbox rows publishes them again harmlessly.
+deleting its outbox rows publishes them again harmlessly. `follow` is the other way to read:
+every process gets every event from now on, nothing durable (Kafka: a consumer outside any
+group, at the end of each partition), for what each process keeps in memory.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncGenerator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -49,6 +51,12 @@ class EventLog(EventPublisher, Protocol):
 
     async def lag(self, consumer: str, kinds: frozenset[EventKind]) -> int:
         """Events of `kinds` in the log that `consumer` has not acked yet."""
+        ...
+
+    async def follow(self, kinds: frozenset[EventKind]) -> AsyncGenerator[Event, None]:
+        """Every event of `kinds` published after this returns, to this process alone: not
+        durable (nothing published while it is not following is replayed), possibly twice.
+        Closing the iterator stops following."""
         ...
 
     async def close(self) -> None: ...

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Sequence
+from collections.abc import AsyncGenerator, Sequence
 from datetime import UTC, datetime
 
 from datasources.events.log import Delivery
@@ -20,6 +20,7 @@ from records.events import Event, EventKind
 
 # Another process (a CLI `relay` beside the gateway) may append; this bounds how late it is seen.
 _REPOLL_SECONDS = 0.2
+_FOLLOW_BATCH = 500
 
 
 class TableEventLog:
@@ -88,6 +89,30 @@ class TableEventLog:
             (*sorted(kind.value for kind in kinds), await self._acked(consumer)),
         )
         return 0 if row is None else int(row[0])
+
+    async def follow(self, kinds: frozenset[EventKind]) -> AsyncGenerator[Event, None]:
+        row = await self._engine.fetch_one("SELECT MAX(position) FROM event_log")
+        after = 0 if row is None or row[0] is None else int(row[0])
+        return self._followed(kinds, after)
+
+    async def _followed(
+        self, kinds: frozenset[EventKind], after: int
+    ) -> AsyncGenerator[Event, None]:
+        marks = ", ".join("?" for _ in kinds)
+        names = sorted(kind.value for kind in kinds)
+        while True:
+            self._appended.clear()
+            rows = await self._engine.fetch_all(
+                f"SELECT position, payload FROM event_log WHERE kind IN ({marks})"
+                " AND position > ? ORDER BY position LIMIT ?",
+                (*names, after, _FOLLOW_BATCH),
+            )
+            for position, payload in rows:
+                after = int(position)
+                yield Event.from_payload(str(payload))
+            if not rows:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._appended.wait(), _REPOLL_SECONDS)
 
     async def close(self) -> None:
         """The catalog engine belongs to the backends, which close it."""

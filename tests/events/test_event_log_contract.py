@@ -357,3 +357,32 @@ async def test_a_consumer_given_more_kinds_keeps_its_position(logs: Logs) -> Non
     await log.publish(latest)
     again = await log.fetch("search", frozenset({ENROLLED, PAID, CANCELLED}), 10, GENEROUS_WAIT)
     assert_same_events(again, latest)
+
+
+async def test_a_follower_gets_what_is_published_after_it_started_of_its_kinds(
+    logs: Logs,
+) -> None:
+    publisher, other_process = await logs.open(), await logs.open()
+    before = make_events([ENROLLED])
+    await publisher.publish(before)
+    followed = await other_process.follow(frozenset({ENROLLED}))
+    after = make_events([ENROLLED, CANCELLED, ENROLLED])
+    await publisher.publish(after)
+
+    async with asyncio.timeout(GENEROUS_WAIT):
+        seen = [await anext(followed), await anext(followed)]
+
+    assert [event.id for event in seen] == [after[0].id, after[2].id]
+    assert seen[0].data == after[0].data
+    await followed.aclose()
+
+
+async def test_every_follower_gets_every_event(logs: Logs) -> None:
+    publisher = await logs.open()
+    first = await (await logs.open()).follow(frozenset({ENROLLED}))
+    second = await (await logs.open()).follow(frozenset({ENROLLED}))
+    events = make_events([ENROLLED])
+    await publisher.publish(events)
+
+    async with asyncio.timeout(GENEROUS_WAIT):
+        assert (await anext(first)).id == (await anext(second)).id == events[0].id
