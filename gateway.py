@@ -22,6 +22,7 @@ from http_api.bearer_tokens import VerifiedTokens
 from http_api.graphql_endpoint import GraphQLEndpoint
 from http_api.health import health_routes
 from http_api.response_caches import response_cache_chain
+from http_api.response_caches.catalog_changes import following
 from http_api.sandbox_checkout import sandbox_checkout_routes
 from http_api.webhooks import webhook_routes
 from jobs.consumers.registry import CONSUMER_KINDS, CONSUMERS
@@ -44,10 +45,13 @@ def create_app(settings: Settings | None = None, backends: Backends | None = Non
     def current_backends() -> Backends:
         return state["backends"]
 
+    caches = response_cache_chain(settings.cache_enabled, current_backends)
+
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         if backends is not None:
-            yield
+            async with following(backends.events, caches.generation):
+                yield
             return
         opened = await open_backends(settings)
         state["backends"] = opened
@@ -55,7 +59,8 @@ def create_app(settings: Settings | None = None, backends: Backends | None = Non
         background = _background_work(settings, opened, stop)
         gc.freeze()  # start-up objects never become garbage: keep them out of every GC pass
         try:
-            yield
+            async with following(opened.events, caches.generation):
+                yield
         finally:
             stop.set()
             for task in background:
@@ -63,10 +68,7 @@ def create_app(settings: Settings | None = None, backends: Backends | None = Non
             await opened.close()
 
     endpoint = GraphQLEndpoint(
-        build_schema(),
-        current_backends,
-        VerifiedTokens(token_verifier(settings)),
-        response_cache_chain(settings.cache_enabled, current_backends),
+        build_schema(), current_backends, VerifiedTokens(token_verifier(settings)), caches
     )
     return Starlette(
         routes=[

@@ -38,6 +38,10 @@ class ResponseCacheChain:
         self._caches = tuple(caches)
         self._generation = generation
 
+    @property
+    def generation(self) -> CatalogGeneration | None:
+        return self._generation
+
     async def lookup(self, request: GraphQLRequest) -> bytes | tuple[Pending, ...]:
         """The cached response, or the misses to hand the answer to. May raise what the
         request raises when a cache needs its parsed body or principal."""

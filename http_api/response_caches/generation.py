@@ -1,13 +1,13 @@
-"""The catalog generation as the response caches see it: re-read at most every
-RECHECK_SECONDS, and at once after a mutation in this process, so another worker's catalog
-change shows within that bound and this worker's own change at once."""
+"""The catalog generation as the response caches see it: re-read at once after a mutation in
+this process and when the event log says a course changed anywhere (catalog_changes.py), and
+at least every RECHECK_SECONDS, the bound for an event this worker missed."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable
 
-RECHECK_SECONDS = 0.25
+RECHECK_SECONDS = 1.0
 
 
 class CatalogGeneration:

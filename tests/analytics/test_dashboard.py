@@ -4,16 +4,13 @@ nothing of any host but the gateway."""
 
 from __future__ import annotations
 
-import asyncio
 import shutil
-import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 
 from datasources.backends import Backends
 from gateway import create_app
@@ -22,6 +19,7 @@ from settings import Settings
 from tests import servers
 from tests.analytics.scenario import ADMIN, TODAY, follow, scenario
 from tests.conftest import token_for
+from tests.live_server import serving
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_INSTALLED = Path(CHROMIUM).exists()
@@ -39,14 +37,8 @@ CHROMIUM_FLAGS = [
 
 @pytest.fixture
 async def gateway_url(settings: Settings, backends: Backends) -> AsyncIterator[str]:
-    """The gateway on a real socket, for the browser: listening before uvicorn starts, so
-    the first request waits in its backlog rather than finding nothing."""
-    listening = socket.create_server(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(create_app(settings, backends), log_level="warning"))
-    serving = asyncio.create_task(server.serve(sockets=[listening]))
-    yield f"http://127.0.0.1:{listening.getsockname()[1]}"
-    server.should_exit = True
-    await serving
+    async with serving(create_app(settings, backends)) as url:
+        yield url
 
 
 @pytest.fixture
