@@ -9,6 +9,7 @@ reconciled: its events are still arriving, and a count replaced under them would
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -20,6 +21,7 @@ from domain.analytics.flows import Flows
 from domain.analytics.recount import RECOUNTED, corrections, order_flows, run_flows
 from domain.checkout.order_state import SUCCESS_KINDS
 from jobs.analytics_export import export_counts
+from records.analytics import day_start
 
 DAYS_PER_PASS = 31
 
@@ -71,7 +73,7 @@ async def _reconcile_pass(
     progress: Callable[[str], None] | None,
 ) -> None:
     started = datetime.now(UTC)
-    since = datetime(first.year, first.month, first.day, tzinfo=UTC)
+    since = day_start(first)
     success = sorted(kind.value for kind in SUCCESS_KINDS)
     recounted = Flows()
     for shard in backends.shard_engines:
@@ -95,9 +97,9 @@ async def _reconcile_pass(
         kept = await analytics_flows.kept(tx, engine.dialect, first, last, RECOUNTED)
         corrected = corrections(kept, recounted)
         await analytics_flows.put(tx, engine.dialect, corrected)
+        per_day = Counter(day for day, _, _ in corrected)
         day = first
         while day <= last:
-            changed = sum(1 for key in corrected if key[0] == day)
-            await analytics_flows.record_reconciliation(tx, day, changed, now)
+            await analytics_flows.record_reconciliation(tx, day, per_day[day], now)
             day += timedelta(days=1)
     report.corrected += len(corrected)

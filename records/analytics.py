@@ -98,8 +98,13 @@ class SubscriptionRun:
     source: str
 
 
+def day_start(day: date) -> datetime:
+    """The day's UTC midnight."""
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
 def day_seconds(day: date) -> int:
-    return int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp())
+    return int(day_start(day).timestamp())
 
 
 def seconds_time(seconds: int) -> datetime:

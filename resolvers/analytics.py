@@ -12,7 +12,15 @@ from datetime import UTC, date, datetime, timedelta
 from datasources.analytics.series import SeriesUnavailable
 from datasources.sql import popularity_store
 from domain.analytics.grid import filled
-from records.analytics import TOTAL_KEY, Bucket, Interval, Measurement, Scope, SeriesKey
+from records.analytics import (
+    TOTAL_KEY,
+    Bucket,
+    Interval,
+    Measurement,
+    Scope,
+    SeriesKey,
+    day_start,
+)
 from records.catalog import Category, Course
 from resolvers.context import RequestContext
 from resolvers.errors import Problem, ProblemKind, invalid
@@ -39,10 +47,6 @@ def _unavailable(error: SeriesUnavailable) -> Problem:
     return Problem(ProblemKind.ANALYTICS_UNAVAILABLE, f"analytics are unavailable: {error}")
 
 
-def _midnight(day: date) -> datetime:
-    return datetime(day.year, day.month, day.day, tzinfo=UTC)
-
-
 def _series_key(
     measurement: Measurement, raw_course_id: str | None, category: Category | None
 ) -> SeriesKey | Problem:
@@ -62,7 +66,7 @@ def _range(from_day: date, to_day: date, interval: Interval) -> tuple[datetime, 
     """[from, to] as whole UTC days, at most MAX_BUCKETS buckets of `interval`."""
     if to_day < from_day:
         return invalid("to", "`to` is before `from`")
-    start, end = _midnight(from_day), _midnight(to_day) + timedelta(days=1)
+    start, end = day_start(from_day), day_start(to_day) + timedelta(days=1)
     buckets = (end - start) / interval.value
     if buckets > MAX_BUCKETS:
         longest = MAX_BUCKETS * interval.value.days
@@ -112,7 +116,7 @@ async def expiration_forecast(
         ctx.backends.catalog_engine, today, last, course_id, category
     )
     return [
-        Bucket(_midnight(today + timedelta(days=n)), per_day.get(today + timedelta(days=n), 0))
+        Bucket(day_start(today + timedelta(days=n)), per_day.get(today + timedelta(days=n), 0))
         for n in range(days)
     ]
 
@@ -124,10 +128,10 @@ async def popular_courses(
     if not 1 <= first <= MAX_POPULAR:
         return invalid("first", f"first: 1 to {MAX_POPULAR}")
     today = ctx.now.astimezone(UTC).date()
-    start = _midnight(today - timedelta(days=window.value - 1))
+    start = day_start(today - timedelta(days=window.value - 1))
     try:
         totals = await ctx.backends.analytics.totals(
-            Measurement.NEW_SUBSCRIPTIONS, Scope.COURSE, start, _midnight(today + timedelta(1))
+            Measurement.NEW_SUBSCRIPTIONS, Scope.COURSE, start, day_start(today + timedelta(1))
         )
     except SeriesUnavailable as error:
         return _unavailable(error)

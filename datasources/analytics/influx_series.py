@@ -15,8 +15,16 @@ from typing import Any
 
 import httpx
 
-from datasources.analytics.series import SeriesUnavailable, fold
-from records.analytics import Bucket, Interval, Measurement, Point, Scope, SeriesKey
+from datasources.analytics.series import SeriesUnavailable
+from records.analytics import (
+    Bucket,
+    Interval,
+    Measurement,
+    Point,
+    Scope,
+    SeriesKey,
+    seconds_time,
+)
 
 TIMEOUT_SECONDS = 5.0
 WRITE_BATCH = 5000  # InfluxDB's advice: 5,000 to 10,000 points per write
@@ -83,8 +91,8 @@ class InfluxSeriesStore:
             f" AND {_range(start, end)}"
             f" GROUP BY time({interval.seconds}s, {interval.offset_seconds}s) fill(none)"
         )
-        days = [(int(at), int(value)) for at, value in _values(result)]
-        return fold(days, series.measurement, interval)
+        # InfluxDB grouped the days already, with the same bucket starts.
+        return [Bucket(seconds_time(int(at)), int(value)) for at, value in _values(result)]
 
     async def totals(
         self, measurement: Measurement, scope: Scope, start: datetime, end: datetime

@@ -4,11 +4,11 @@ day, replaced by a later write, and answer the same two questions."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
-from records.analytics import Bucket, Interval, Measurement, Point, Scope, SeriesKey, seconds_time
+from records.analytics import Bucket, Interval, Measurement, Point, Scope, SeriesKey
 
 
 class SeriesUnavailable(Exception):
@@ -38,14 +38,3 @@ class SeriesStore(Protocol):
     async def ping(self) -> None: ...
 
     async def close(self) -> None: ...
-
-
-def fold(
-    days: Iterable[tuple[int, int]], measurement: Measurement, interval: Interval
-) -> list[Bucket]:
-    """(day start in seconds, value) pairs, oldest first, into buckets as `buckets` defines."""
-    folded: dict[int, int] = {}
-    for at_seconds, value in days:
-        start = interval.bucket_start(at_seconds)
-        folded[start] = value if measurement.is_level else folded.get(start, 0) + value
-    return [Bucket(seconds_time(start), value) for start, value in folded.items()]

@@ -3,12 +3,11 @@ store, and production's when no InfluxDB is configured."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from datasources.analytics.series import fold
 from datasources.sql.engine import Dialect, SqlEngine
-from records.analytics import Bucket, Interval, Measurement, Point, Scope, SeriesKey
+from records.analytics import Bucket, Interval, Measurement, Point, Scope, SeriesKey, seconds_time
 
 _UPSERT = {
     Dialect.SQLITE: (
@@ -58,7 +57,7 @@ class SqlSeriesStore:
                 int(end.timestamp()),
             ),
         )
-        return fold(((int(at), int(value)) for at, value in rows), series.measurement, interval)
+        return _fold(((int(at), int(value)) for at, value in rows), series.measurement, interval)
 
     async def totals(
         self, measurement: Measurement, scope: Scope, start: datetime, end: datetime
@@ -75,3 +74,15 @@ class SqlSeriesStore:
 
     async def close(self) -> None:
         """The engine belongs to the backends."""
+
+
+def _fold(
+    days: Iterable[tuple[int, int]], measurement: Measurement, interval: Interval
+) -> list[Bucket]:
+    """(day start in seconds, value) pairs, oldest first, into the buckets of
+    SeriesStore.buckets."""
+    folded: dict[int, int] = {}
+    for at_seconds, value in days:
+        start = interval.bucket_start(at_seconds)
+        folded[start] = value if measurement.is_level else folded.get(start, 0) + value
+    return [Bucket(seconds_time(start), value) for start, value in folded.items()]

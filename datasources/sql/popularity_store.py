@@ -11,10 +11,11 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from collections.abc import Sequence
-from datetime import UTC, date, datetime
+from datetime import date
 
 from datasources.sql.engine import Dialect, SqlEngine, SqlExecutor
 from domain.subscriptions.popularity import LIFETIME, Contributions
+from records.analytics import day_start
 from records.subscriptions import SubscriptionStatus
 
 _ADD = {
@@ -96,7 +97,7 @@ async def prune(engine: SqlEngine, before: date) -> int:
 async def count_from_shards(shards: Sequence[SqlEngine], today: date) -> Contributions:
     """The model as the shards' primaries hold it now: one GROUP BY per shard, concurrently (a
     scan of every subscription, for a rebuild, never on a schedule)."""
-    start = datetime(today.year, today.month, today.day, tzinfo=UTC)
+    start = day_start(today)
     per_shard = await asyncio.gather(
         *(
             shard.fetch_all(_SHARD_COUNT, (SubscriptionStatus.ACTIVE.value, start))

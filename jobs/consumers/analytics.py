@@ -42,9 +42,8 @@ class AnalyticsConsumer:
     name = NAME
     kinds = KINDS
 
-    def __init__(self, backends: Backends, snapshot_seconds: float = SNAPSHOT_SECONDS) -> None:
+    def __init__(self, backends: Backends) -> None:
         self._backends = backends
-        self._snapshot_seconds = snapshot_seconds
         self._snapshot_at: float | None = None
         self._written: dict[SeriesKey, tuple[date, int]] = {}  # the snapshot points last written
         self._tidied_at = time.monotonic()
@@ -66,9 +65,9 @@ class AnalyticsConsumer:
 
     async def tick(self) -> None:
         try:
-            await self.export()
+            await export_counts(self._backends)
             due = self._snapshot_at is None or (
-                time.monotonic() - self._snapshot_at >= self._snapshot_seconds
+                time.monotonic() - self._snapshot_at >= SNAPSHOT_SECONDS
             )
             if due:
                 await self.snapshot()
@@ -117,17 +116,14 @@ class AnalyticsConsumer:
         InfluxDB). Counts from before the consumer first ran come from the shards' backfill."""
         await analytics_flows.mark_all_unexported(self._backends.catalog_engine)
         self._written.clear()
-        await self.export()
+        await export_counts(self._backends)
         await self.snapshot()
 
-    async def export(self) -> int:
-        return await export_counts(self._backends)
-
-    async def snapshot(self, now: datetime | None = None) -> int:
+    async def snapshot(self) -> int:
         """Writes today's active subscriptions and expirations per course, category and in
         total where they changed since the last snapshot; returns how many points it wrote."""
         self._snapshot_at = time.monotonic()
-        today = (now or datetime.now(UTC)).date()
+        today = datetime.now(UTC).date()
         engine = self._backends.catalog_engine
         async with engine.transaction() as tx:
             built = await consumer_ledger.counted_before(tx, engine.dialect, POPULARITY)

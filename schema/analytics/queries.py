@@ -43,13 +43,10 @@ def _popular(outcome: list[PopularCourse] | Problem) -> PopularCoursesResult:
     )
 
 
-@strawberry.type
-class Analytics:
-    """Subscription analytics; without courseId or category a series counts every course."""
+def _series_field(measurement: Measurement, description: str) -> SeriesResult:
+    """A field answering one measurement's series."""
 
-    @strawberry.field(description="Active subscriptions at the end of each bucket")
-    async def active_subscriptions(
-        self,
+    async def resolve(
         info: Info,
         from_: From,
         to: To,
@@ -59,15 +56,24 @@ class Analytics:
     ) -> SeriesResult:
         return _series(
             await analytics.series(
-                info.context,
-                Measurement.ACTIVE_SUBSCRIPTIONS,
-                from_,
-                to,
-                interval,
-                course_id,
-                category,
+                info.context, measurement, from_, to, interval, course_id, category
             )
         )
+
+    field: SeriesResult = strawberry.field(resolver=resolve, description=description)
+    return field
+
+
+@strawberry.type
+class Analytics:
+    """Subscription analytics; without courseId or category a series counts every course."""
+
+    active_subscriptions: SeriesResult = _series_field(
+        Measurement.ACTIVE_SUBSCRIPTIONS, "Active subscriptions at the end of each bucket"
+    )
+    revenue: SeriesResult = _series_field(
+        Measurement.REVENUE_PAISE, "Captured payments less refunds in each bucket, in paise"
+    )
 
     @strawberry.field(description="How many of `activity` happened in each bucket")
     async def activity(
@@ -83,22 +89,6 @@ class Analytics:
         return _series(
             await analytics.series(
                 info.context, activity.value, from_, to, interval, course_id, category
-            )
-        )
-
-    @strawberry.field(description="Captured payments less refunds in each bucket, in paise")
-    async def revenue(
-        self,
-        info: Info,
-        from_: From,
-        to: To,
-        interval: Interval = Interval.DAY,
-        course_id: CourseId = None,
-        category: InCategory = None,
-    ) -> SeriesResult:
-        return _series(
-            await analytics.series(
-                info.context, Measurement.REVENUE_PAISE, from_, to, interval, course_id, category
             )
         )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -17,7 +17,7 @@ from datasources.sql.engine import SqlEngine
 from datasources.sql.migrations import Role, migrate
 from datasources.sql.mysql_engine import MysqlEngine
 from datasources.sql.sqlite_engine import SqliteEngine
-from records.analytics import Bucket, Interval, Measurement, Point, Scope, SeriesKey
+from records.analytics import Bucket, Interval, Measurement, Point, Scope, SeriesKey, day_start
 from tests import servers
 
 ENROLMENTS_17 = SeriesKey(Measurement.ENROLMENTS, Scope.COURSE, "17")
@@ -25,8 +25,7 @@ ACTIVE_17 = SeriesKey(Measurement.ACTIVE_SUBSCRIPTIONS, Scope.COURSE, "17")
 MONDAY = date(2026, 11, 2)
 
 
-def _at(day: date) -> datetime:
-    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+_at = day_start
 
 
 @pytest.fixture(params=["sqlite", "mariadb", "influxdb"])
