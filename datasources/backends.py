@@ -14,6 +14,7 @@ from datasources.analytics.series import SeriesStore
 from datasources.analytics.sql_series import SqlSeriesStore
 from datasources.cache.base import Cache
 from datasources.cache.cached_catalog import CachedCatalog
+from datasources.cache.cached_content import CachedContent
 from datasources.cache.cached_subscriptions import CachedSubscriptions
 from datasources.cache.memory_cache import MemoryCache
 from datasources.cache.null_cache import NullCache
@@ -32,11 +33,13 @@ from datasources.search.unavailable import UnavailableSearchEngine
 from datasources.sharding import BucketMap
 from datasources.sql import analytics_flows, event_outbox
 from datasources.sql.catalog_store import SqlCatalogStore
+from datasources.sql.content_store import SqlContentStore
 from datasources.sql.engine import SqlEngine
 from datasources.sql.job_store import JobStore
 from datasources.sql.migrations import Role, migrate
 from datasources.sql.mysql_engine import MysqlEngine
 from datasources.sql.order_store import OrderStore
+from datasources.sql.progress_store import ShardedProgressStore
 from datasources.sql.sqlite_engine import SqliteEngine
 from datasources.sql.subscription_store import ShardedSubscriptionStore
 from datasources.topology import mysql_topology
@@ -72,8 +75,16 @@ class Backends:
     jobs: JobStore = field(init=False)
     events: EventLog = field(init=False)
     analytics: SeriesStore = field(init=False)
+    content: CachedContent = field(init=False)
+    progress: ShardedProgressStore = field(init=False)
 
     def __post_init__(self) -> None:
+        self.content = CachedContent(
+            SqlContentStore(self.catalog_engine, self.ids), self.cache, self.catalog.invalidate
+        )
+        self.progress = ShardedProgressStore(
+            self.shard_engines, self.uncached_subscriptions.bucket_map, self.ids
+        )
         self.orders = OrderStore(self.catalog_engine, self.uncached_subscriptions, self.ids)
         self.jobs = JobStore(self.catalog_engine, self.ids)
         self.events = self.event_log or TableEventLog(self.catalog_engine)

@@ -73,7 +73,7 @@ class GraphQLEndpoint:
         backends = self._backends()
         context = RequestContext(
             backends=backends,
-            loaders=Loaders.for_request(backends.catalog),
+            loaders=Loaders.for_request(backends, None if principal is None else principal.user_id),
             principal=principal,
             request_id=request_id,
             now=graphql_request.now,

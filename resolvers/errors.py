@@ -38,6 +38,7 @@ class ProblemKind(enum.Enum):
     PAYMENT_UNAVAILABLE = "payment_unavailable"
     NOT_REFUNDABLE = "not_refundable"
     ANALYTICS_UNAVAILABLE = "analytics_unavailable"
+    NOT_ENTITLED = "not_entitled"
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,3 +58,7 @@ def invalid(field: str, message: str) -> Problem:
 
 UNAUTHENTICATED = Problem(ProblemKind.UNAUTHENTICATED, "sign in first: this needs a valid token")
 FORBIDDEN = Problem(ProblemKind.FORBIDDEN, "this needs the admin role")
+NOT_ENTITLED = Problem(
+    ProblemKind.NOT_ENTITLED,
+    "this lesson is for subscribers: enrol in or buy the course (or renew it) to open it",
+)

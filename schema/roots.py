@@ -8,6 +8,8 @@ from schema.analytics.queries import AnalyticsQueries
 from schema.catalog.mutations import CatalogMutations
 from schema.catalog.queries import CatalogQueries
 from schema.checkout.mutations import CheckoutMutations
+from schema.content.mutations import ContentMutations
+from schema.content.queries import ContentQueries
 from schema.lifecycle.mutations import LifecycleMutations
 from schema.lifecycle.queries import LifecycleQueries
 from schema.search.queries import SearchQueries
@@ -16,10 +18,18 @@ from schema.subscriptions.mutations import SubscriptionMutations
 
 
 @strawberry.type
-class Query(CatalogQueries, SearchQueries, LifecycleQueries, MeQuery, AnalyticsQueries):
+class Query(
+    CatalogQueries, ContentQueries, SearchQueries, LifecycleQueries, MeQuery, AnalyticsQueries
+):
     pass
 
 
 @strawberry.type
-class Mutation(LifecycleMutations, SubscriptionMutations, CheckoutMutations, CatalogMutations):
+class Mutation(
+    LifecycleMutations,
+    SubscriptionMutations,
+    CheckoutMutations,
+    CatalogMutations,
+    ContentMutations,
+):
     pass

@@ -36,6 +36,8 @@ _TABLES_BY_ROLE = {
         "analytics_points",
         "analytics_flows",
         "analytics_reconciliations",
+        "course_lessons",
+        "lesson_exercises",
     ),
     "shard": (
         "user_typing_courses",
@@ -45,6 +47,8 @@ _TABLES_BY_ROLE = {
         "checkout_reservations",
         "order_refunds",
         "event_outbox",
+        "exercise_results",
+        "exercise_standings",
     ),
 }
 

@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime
 
 from datasources.cache.base import Cache
+from datasources.cache.cache_aside import CachedById
 from datasources.cache.codec import (
     decode_category_counts,
     decode_course,
@@ -38,25 +39,13 @@ class CachedCatalog:
     def __init__(self, store: SqlCatalogStore, cache: Cache) -> None:
         self.store = store
         self._cache = cache
-        self._course_flight: SingleFlight[int, Course] = SingleFlight()
+        self._details: CachedById[Course] = CachedById(
+            cache, "course_details", details_key, encode_course, decode_course, DETAILS_TTL_SECONDS
+        )
         self._list_flight: SingleFlight[str, bytes] = SingleFlight()
 
     async def get_courses(self, ids: Sequence[int]) -> dict[int, Course]:
-        unique_ids = list(dict.fromkeys(ids))
-        cached = await self._cache.get_many([details_key(i) for i in unique_ids])
-        found = {i: decode_course(raw) for i, raw in zip(unique_ids, cached, strict=True) if raw}
-        missing = [i for i in unique_ids if i not in found]
-        record_lookups("course_details", len(found), len(missing))
-        if missing:
-            found.update(await self._course_flight.load_many(missing, self._load_courses))
-        return found
-
-    async def _load_courses(self, ids: list[int]) -> dict[int, Course]:
-        loaded = await self.store.get_courses(ids)
-        await self._cache.set_many(
-            {details_key(i): encode_course(c) for i, c in loaded.items()}, DETAILS_TTL_SECONDS
-        )
-        return loaded
+        return await self._details.get_many(ids, self.store.get_courses)
 
     async def get_course_by_slug(self, slug: str) -> Course | None:
         # Rare next to lookups by id, and a slug-to-id cache would need its own invalidation.
@@ -114,5 +103,5 @@ class CachedCatalog:
 
     async def invalidate(self, course_ids: Sequence[int]) -> None:
         """After a committed catalog change: drop details, retire every list."""
-        await self._cache.delete(*(details_key(i) for i in course_ids))
+        await self._details.forget(course_ids)
         await self._cache.incr(_GENERATION_KEY)

@@ -319,6 +319,58 @@ CATALOG_MIGRATIONS: tuple[Migration, ...] = (
             ) {_MYSQL_TABLE_OPTIONS}""",
         ),
     ),
+    Migration(
+        10,
+        "course_lessons and lesson_exercises (a course's content; media are objects in storage)",
+        sqlite=(
+            """CREATE TABLE IF NOT EXISTS course_lessons (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                course_id INTEGER NOT NULL,
+                position INTEGER NOT NULL,
+                title TEXT NOT NULL,
+                kind TEXT NOT NULL,
+                duration_seconds INTEGER NOT NULL,
+                is_preview INTEGER NOT NULL,
+                updated_at TIMESTAMP NOT NULL)""",
+            """CREATE INDEX IF NOT EXISTS ix_course_lessons_course
+                ON course_lessons (course_id, position)""",
+            """CREATE TABLE IF NOT EXISTS lesson_exercises (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                lesson_id INTEGER NOT NULL,
+                position INTEGER NOT NULL,
+                text TEXT NOT NULL,
+                language TEXT NOT NULL,
+                keyboard_layout TEXT NOT NULL,
+                target_wpm INTEGER NOT NULL,
+                target_accuracy REAL NOT NULL)""",
+            """CREATE INDEX IF NOT EXISTS ix_lesson_exercises_lesson
+                ON lesson_exercises (lesson_id, position)""",
+        ),
+        mysql=(
+            f"""CREATE TABLE IF NOT EXISTS course_lessons (
+                id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
+                course_id BIGINT NOT NULL,
+                position INT NOT NULL,
+                title VARCHAR(200) NOT NULL,
+                kind VARCHAR(16) NOT NULL,
+                duration_seconds INT NOT NULL,
+                is_preview TINYINT(1) NOT NULL,
+                updated_at DATETIME(6) NOT NULL,
+                KEY ix_course_lessons_course (course_id, position)
+            ) {_MYSQL_TABLE_OPTIONS}""",
+            f"""CREATE TABLE IF NOT EXISTS lesson_exercises (
+                id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
+                lesson_id BIGINT NOT NULL,
+                position INT NOT NULL,
+                text TEXT NOT NULL,
+                language VARCHAR(8) NOT NULL,
+                keyboard_layout VARCHAR(32) NOT NULL,
+                target_wpm INT NOT NULL,
+                target_accuracy DOUBLE NOT NULL,
+                KEY ix_lesson_exercises_lesson (lesson_id, position)
+            ) {_MYSQL_TABLE_OPTIONS}""",
+        ),
+    ),
 )
 
 SHARD_MIGRATIONS: tuple[Migration, ...] = (
@@ -530,6 +582,65 @@ SHARD_MIGRATIONS: tuple[Migration, ...] = (
         "event_outbox (subscription and order changes for the relay, same transaction)",
         sqlite=(_EVENT_OUTBOX_SQLITE,),
         mysql=(_EVENT_OUTBOX_MYSQL,),
+    ),
+    Migration(
+        8,
+        "exercise_results (every submitted result) and exercise_standings (per user and exercise)",
+        sqlite=(
+            """CREATE TABLE IF NOT EXISTS exercise_results (
+                id INTEGER NOT NULL,
+                user_id INTEGER NOT NULL,
+                course_id INTEGER NOT NULL,
+                lesson_id INTEGER NOT NULL,
+                exercise_id INTEGER NOT NULL,
+                wpm REAL NOT NULL,
+                accuracy REAL NOT NULL,
+                duration_ms INTEGER NOT NULL,
+                passed INTEGER NOT NULL,
+                submitted_at TIMESTAMP NOT NULL,
+                PRIMARY KEY (user_id, id))""",
+            """CREATE TABLE IF NOT EXISTS exercise_standings (
+                user_id INTEGER NOT NULL,
+                exercise_id INTEGER NOT NULL,
+                course_id INTEGER NOT NULL,
+                lesson_id INTEGER NOT NULL,
+                attempts INTEGER NOT NULL,
+                best_wpm REAL NOT NULL,
+                accuracy_sum REAL NOT NULL,
+                passed INTEGER NOT NULL,
+                last_submitted_at TIMESTAMP NOT NULL,
+                PRIMARY KEY (user_id, exercise_id))""",
+            """CREATE INDEX IF NOT EXISTS ix_exercise_standings_course
+                ON exercise_standings (user_id, course_id)""",
+        ),
+        mysql=(
+            f"""CREATE TABLE IF NOT EXISTS exercise_results (
+                id BIGINT NOT NULL,
+                user_id BIGINT NOT NULL,
+                course_id BIGINT NOT NULL,
+                lesson_id BIGINT NOT NULL,
+                exercise_id BIGINT NOT NULL,
+                wpm DOUBLE NOT NULL,
+                accuracy DOUBLE NOT NULL,
+                duration_ms INT NOT NULL,
+                passed TINYINT(1) NOT NULL,
+                submitted_at DATETIME(6) NOT NULL,
+                PRIMARY KEY (user_id, id)
+            ) {_MYSQL_TABLE_OPTIONS}""",
+            f"""CREATE TABLE IF NOT EXISTS exercise_standings (
+                user_id BIGINT NOT NULL,
+                exercise_id BIGINT NOT NULL,
+                course_id BIGINT NOT NULL,
+                lesson_id BIGINT NOT NULL,
+                attempts INT NOT NULL,
+                best_wpm DOUBLE NOT NULL,
+                accuracy_sum DOUBLE NOT NULL,
+                passed TINYINT(1) NOT NULL,
+                last_submitted_at DATETIME(6) NOT NULL,
+                PRIMARY KEY (user_id, exercise_id),
+                KEY ix_exercise_standings_course (user_id, course_id)
+            ) {_MYSQL_TABLE_OPTIONS}""",
+        ),
     ),
 )
 

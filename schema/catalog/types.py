@@ -6,12 +6,18 @@ The catalog enums are the records' own, exposed by name.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
 from records.catalog import Category, CategoryCount, Course, Difficulty
+from resolvers.content import outline
 from resolvers.pagination import Page
+from schema.common.info import Info
 from schema.common.pagination import PageInfo
+
+if TYPE_CHECKING:
+    from schema.content.types import LessonConnection
 
 strawberry.enum(Category, name="Category")
 strawberry.enum(Difficulty, name="Difficulty")
@@ -34,6 +40,16 @@ class CourseType:
     is_active: bool
     created_at: datetime
     updated_at: datetime
+
+    @strawberry.field(description="The outline, open to everyone; `first` at most 100")
+    async def lessons(
+        self, info: Info, first: int = 50, after: str | None = None
+    ) -> Annotated[LessonConnection, strawberry.lazy("schema.content.types")]:
+        from schema.content.types import LessonConnection
+
+        course_id = int(self.id)
+        page = await outline.lessons_page(info.context, course_id, first, after)
+        return LessonConnection.from_page(page, await outline.lesson_count(info.context, course_id))
 
     @classmethod
     def from_record(cls, course: Course) -> CourseType:

@@ -86,3 +86,8 @@ class NotRefundable(UserError):
 @strawberry.type
 class AnalyticsUnavailable(UserError):
     KIND = ProblemKind.ANALYTICS_UNAVAILABLE
+
+
+@strawberry.type(description="The lesson's exercises and media are for subscribers of its course")
+class NotEntitled(UserError):
+    KIND = ProblemKind.NOT_ENTITLED

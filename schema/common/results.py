@@ -27,6 +27,10 @@ E7 = TypeVar("E7", bound=UserError)
 
 
 @overload
+def result(outcome: T | Problem, success: Callable[[T], S], e1: type[E1], /) -> S | E1: ...
+
+
+@overload
 def result(
     outcome: T | Problem,
     success: Callable[[T], S],

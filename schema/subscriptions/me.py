@@ -5,8 +5,10 @@ from __future__ import annotations
 import strawberry
 
 from resolvers import lifecycle, subscriptions
+from resolvers.content import progress as content_progress
 from resolvers.subscriptions import StatusFilter
 from schema.common.info import Info
+from schema.content.types import CourseProgressType
 from schema.subscriptions.types import SubscriptionConnection
 
 
@@ -36,6 +38,12 @@ class Me:
         ctx = info.context
         page = await lifecycle.expiring_subscriptions(ctx, within_days, first, after)
         return SubscriptionConnection.from_page(page, ctx.now)
+
+    @strawberry.field(description="Progress through one course's exercises")
+    async def progress(self, info: Info, course_id: strawberry.ID) -> CourseProgressType:
+        return CourseProgressType.from_record(
+            await content_progress.course_progress(info.context, course_id)
+        )
 
 
 @strawberry.type

@@ -1,0 +1,1 @@
+"""Course content: lessons, exercises, progress."""

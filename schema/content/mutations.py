@@ -1,0 +1,174 @@
+"""Exercise results (signed-in learners) and content writes (admins)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+
+from records.content import Exercise, Lesson, LessonContent
+from resolvers.content import admin, progress
+from resolvers.content.progress import SubmittedResult
+from schema.common.info import Info
+from schema.common.problems import (
+    Forbidden,
+    InvalidInput,
+    NotEntitled,
+    NotFound,
+    Unauthenticated,
+)
+from schema.common.results import result
+from schema.content.inputs import (
+    CreateExerciseInput,
+    CreateLessonInput,
+    UpdateExerciseInput,
+    UpdateLessonInput,
+)
+from schema.content.types import (
+    CourseProgressType,
+    ExerciseStandingType,
+    ExerciseType,
+    LessonType,
+)
+
+
+@strawberry.type
+class ExerciseResultPayload:
+    standing: ExerciseStandingType
+    progress: CourseProgressType
+
+
+@strawberry.type
+class LessonPayload:
+    lesson: LessonType
+
+
+@strawberry.type
+class LessonsPayload:
+    lessons: list[LessonType]
+
+
+@strawberry.type
+class ExercisePayload:
+    lesson: LessonType
+    exercise: ExerciseType
+
+
+@strawberry.type
+class ExercisesPayload:
+    lesson: LessonType
+    exercises: list[ExerciseType]
+
+
+SubmitExerciseResultResult = Annotated[
+    ExerciseResultPayload | NotFound | NotEntitled | Unauthenticated | InvalidInput,
+    strawberry.union("SubmitExerciseResultResult"),
+]
+LessonResult = Annotated[
+    LessonPayload | NotFound | Unauthenticated | Forbidden | InvalidInput,
+    strawberry.union("LessonResult"),
+]
+LessonsResult = Annotated[
+    LessonsPayload | NotFound | Unauthenticated | Forbidden | InvalidInput,
+    strawberry.union("LessonsResult"),
+]
+ExerciseResult = Annotated[
+    ExercisePayload | NotFound | Unauthenticated | Forbidden | InvalidInput,
+    strawberry.union("ExerciseResult"),
+]
+ExercisesResultPayload = Annotated[
+    ExercisesPayload | NotFound | Unauthenticated | Forbidden | InvalidInput,
+    strawberry.union("ReorderExercisesResult"),
+]
+
+
+def _submitted(submitted: SubmittedResult) -> ExerciseResultPayload:
+    return ExerciseResultPayload(
+        standing=ExerciseStandingType.from_record(submitted.standing),
+        progress=CourseProgressType.from_record(submitted.progress),
+    )
+
+
+def _lesson(lesson: Lesson) -> LessonPayload:
+    return LessonPayload(lesson=LessonType.from_record(lesson))
+
+
+def _lessons(lessons: list[Lesson]) -> LessonsPayload:
+    return LessonsPayload(lessons=[LessonType.from_record(lesson) for lesson in lessons])
+
+
+def _exercise(written: tuple[Lesson, Exercise]) -> ExercisePayload:
+    lesson, exercise = written
+    return ExercisePayload(
+        lesson=LessonType.from_record(lesson), exercise=ExerciseType.from_record(exercise)
+    )
+
+
+def _exercises(content: LessonContent) -> ExercisesPayload:
+    return ExercisesPayload(
+        lesson=LessonType.from_record(content.lesson),
+        exercises=[ExerciseType.from_record(e) for e in content.exercises],
+    )
+
+
+@strawberry.type
+class ContentMutations:
+    @strawberry.mutation(
+        description="Record one attempt at an exercise (speed in words of 5 characters per"
+        " minute, accuracy in percent); answers the exercise's standing and the course progress"
+    )
+    async def submit_exercise_result(
+        self, info: Info, exercise_id: strawberry.ID, wpm: float, accuracy: float, duration_ms: int
+    ) -> SubmitExerciseResultResult:
+        outcome = await progress.submit_result(
+            info.context, exercise_id, wpm, accuracy, duration_ms
+        )
+        return result(outcome, _submitted, NotFound, NotEntitled, Unauthenticated, InvalidInput)
+
+    @strawberry.mutation(
+        description="Admin: add a lesson at `position` (later ones move down), or last"
+    )
+    async def create_lesson(
+        self,
+        info: Info,
+        course_id: strawberry.ID,
+        input: CreateLessonInput,
+        position: int | None = None,
+    ) -> LessonResult:
+        outcome = await admin.create_lesson(info.context, course_id, input.to_draft, position)
+        return result(outcome, _lesson, NotFound, Unauthenticated, Forbidden, InvalidInput)
+
+    @strawberry.mutation(description="Admin: change some fields of a lesson")
+    async def update_lesson(
+        self, info: Info, id: strawberry.ID, input: UpdateLessonInput
+    ) -> LessonResult:
+        outcome = await admin.update_lesson(info.context, id, input.changes)
+        return result(outcome, _lesson, NotFound, Unauthenticated, Forbidden, InvalidInput)
+
+    @strawberry.mutation(description="Admin: put every lesson of a course in the order given")
+    async def reorder_lessons(
+        self, info: Info, course_id: strawberry.ID, lesson_ids: list[strawberry.ID]
+    ) -> LessonsResult:
+        outcome = await admin.reorder_lessons(info.context, course_id, lesson_ids)
+        return result(outcome, _lessons, NotFound, Unauthenticated, Forbidden, InvalidInput)
+
+    @strawberry.mutation(description="Admin: add an exercise at the end of a lesson")
+    async def create_exercise(
+        self, info: Info, lesson_id: strawberry.ID, input: CreateExerciseInput
+    ) -> ExerciseResult:
+        outcome = await admin.create_exercise(info.context, lesson_id, input.to_draft)
+        return result(outcome, _exercise, NotFound, Unauthenticated, Forbidden, InvalidInput)
+
+    @strawberry.mutation(description="Admin: change some fields of an exercise")
+    async def update_exercise(
+        self, info: Info, id: strawberry.ID, input: UpdateExerciseInput
+    ) -> ExerciseResult:
+        outcome = await admin.update_exercise(info.context, id, input.changes)
+        return result(outcome, _exercise, NotFound, Unauthenticated, Forbidden, InvalidInput)
+
+    @strawberry.mutation(description="Admin: put every exercise of a lesson in the order given")
+    async def reorder_exercises(
+        self, info: Info, lesson_id: strawberry.ID, exercise_ids: list[strawberry.ID]
+    ) -> ExercisesResultPayload:
+        outcome = await admin.reorder_exercises(info.context, lesson_id, exercise_ids)
+        return result(outcome, _exercises, NotFound, Unauthenticated, Forbidden, InvalidInput)
