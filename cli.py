@@ -52,8 +52,9 @@ async def _seed(settings: Settings, args: argparse.Namespace) -> None:
                 print("the catalog already has courses: demo data not loaded again")
                 return
         print(
-            f"seeded {report.courses} courses and {report.subscriptions} subscriptions"
-            f" in {report.seconds:.1f}s ({report.subscription_rows_per_second:,.0f} rows/s)"
+            f"seeded {report.courses} courses ({report.lessons} lessons) and"
+            f" {report.subscriptions} subscriptions in {report.seconds:.1f}s"
+            f" ({report.subscription_rows_per_second:,.0f} rows/s)"
         )
         if not args.users:
             # Seeding writes rows, not events: the demo's past days reach analytics this way.

@@ -5,14 +5,15 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from datasources.backends import Backends
 from datasources.sql.subscription_store import ShardedSubscriptionStore
+from jobs.demo_content import demo_outline
 from jobs.demo_data import demo_courses, demo_subscriptions, synthetic_courses
-from records.catalog import CourseFilter
+from records.catalog import Course, CourseFilter
 from records.subscriptions import NewSubscription
 
 COURSE_BATCH = 1000
@@ -27,23 +28,28 @@ class SeedReport:
     courses: int
     subscriptions: int
     seconds: float
+    lessons: int = 0
 
     @property
     def subscription_rows_per_second(self) -> float:
         return self.subscriptions / self.seconds if self.seconds else 0.0
 
 
-async def _all_course_validity(backends: Backends) -> dict[int, int | None]:
-    validity: dict[int, int | None] = {}
+async def _all_courses(backends: Backends) -> AsyncIterator[Course]:
     after: int | None = None
     while True:
         page = await backends.uncached_catalog.list_courses(
             CourseFilter(active_only=False), after, COURSE_BATCH
         )
-        validity.update({c.id: c.validity_days for c in page})
+        for course in page:
+            yield course
         if len(page) < COURSE_BATCH:
-            return validity
+            return
         after = page[-1].id
+
+
+async def _all_course_validity(backends: Backends) -> dict[int, int | None]:
+    return {course.id: course.validity_days async for course in _all_courses(backends)}
 
 
 async def seed_demo(backends: Backends, now: datetime | None = None) -> SeedReport:
@@ -60,7 +66,18 @@ async def seed_demo(backends: Backends, now: datetime | None = None) -> SeedRepo
         for e in demo_subscriptions(sorted(validity), validity, now)
     ]
     count = await backends.uncached_subscriptions.bulk_insert(enrolments)
-    return SeedReport(len(drafts), count, time.perf_counter() - started)
+    lessons = await _seed_content(backends, now)
+    return SeedReport(len(drafts), count, time.perf_counter() - started, lessons)
+
+
+async def _seed_content(backends: Backends, now: datetime) -> int:
+    """Every course's demo lessons and exercises, one course per transaction."""
+    written = 0
+    async for course in _all_courses(backends):
+        outline = demo_outline(course)
+        await backends.content.store.bulk_insert(course.id, outline, now)
+        written += len(outline)
+    return written
 
 
 async def seed_synthetic(

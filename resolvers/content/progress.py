@@ -95,18 +95,18 @@ def progress_of(
     passed = {s.exercise_id for s in standings if s.passed}
     exercises_of = {c.lesson.id: c.exercises for c in contents}
     measurable = [lesson for lesson in outline if exercises_of.get(lesson.id)]
-    completed = [
-        lesson
+    completed = {
+        lesson.id
         for lesson in measurable
         if all(exercise.id in passed for exercise in exercises_of[lesson.id])
-    ]
+    }
     attempts = sum(s.attempts for s in standings)
     return CourseProgress(
         completed_lessons=len(completed),
         total_lessons=len(measurable),
         best_wpm=max((s.best_wpm for s in standings), default=None),
         average_accuracy=sum(s.accuracy_sum for s in standings) / attempts if attempts else None,
-        resume_lesson=next((lesson for lesson in measurable if lesson not in completed), None),
+        resume_lesson=next((lesson for lesson in measurable if lesson.id not in completed), None),
     )
 
 

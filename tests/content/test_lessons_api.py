@@ -36,10 +36,15 @@ async def add_lesson(
     for number in range(1, exercises + 1):
         await backends.content.create_exercise(
             lesson.id,
-            ExerciseDraft(f"asdf jkl; drill {number}", "en", KeyboardLayout.QWERTY, 20, 90.0),
+            ExerciseDraft(drill_text(number), "en", KeyboardLayout.QWERTY, 20, 90.0),
             now,
         )
     return lesson
+
+
+def drill_text(number: int) -> str:
+    """200 characters and the drill's number."""
+    return "asdf jkl; " * 20 + f"drill {number}"
 
 
 async def _exercises(client: httpx.AsyncClient, lesson: Lesson, token: str | None) -> Any:
@@ -84,7 +89,7 @@ async def test_exercises_only_for_subscribers_or_on_a_preview_lesson(
     enrolled = await graphql(client, ENROLL, {"c": str(course.id)}, learner)
     assert enrolled["data"]["enroll"]["__typename"] == "EnrollSuccess"
     items = (await _exercises(client, locked, learner))["items"]
-    assert [item["text"] for item in items] == [f"asdf jkl; drill {n}" for n in (1, 2, 3)]
+    assert [item["text"] for item in items] == [drill_text(n) for n in (1, 2, 3)]
     assert items[0]["keyboardLayout"] == "QWERTY" and items[0]["targetAccuracy"] == 90.0
     # Another user's subscription opens nothing for this one.
     assert (await _exercises(client, locked, token_for(LEARNER + 1)))["__typename"] == (
