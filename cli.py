@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 
 from datasources.backends import open_backends
+from datasources.objects.factory import check_object_store_settings
 from datasources.payments.factory import check_payment_settings
 from jobs import analytics_reconcile
 from jobs.consumers.registry import CONSUMERS
@@ -184,6 +185,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> None:
 
     # Refused here, before uvicorn starts, so the operator reads one line and not a traceback.
     check_payment_settings(settings)
+    check_object_store_settings(settings)
     token_verifier(settings)  # reads the key files: a bad one is named here
     if args.workers > 1 and (unshared := _kept_per_process(settings)):
         raise ConfigurationError(

