@@ -99,7 +99,9 @@ class GraphQLEndpoint:
         if context.extensions:
             payload["extensions"] = context.extensions
         body = orjson.dumps(payload)
-        self._caches.store(cached, graphql_request, Answer(body, data_only=len(payload) == 1))
+        # An answer with signed links would outlive them in a cache: none keeps it.
+        keepable = len(payload) == 1 and context.links_expire_at is None
+        self._caches.store(cached, graphql_request, Answer(body, data_only=keepable))
         return _json(body, request_id)
 
 

@@ -13,6 +13,7 @@ from datasources.backends import Backends
 from datasources.sql.subscription_store import ShardedSubscriptionStore
 from jobs.demo_content import demo_outline
 from jobs.demo_data import demo_courses, demo_subscriptions, synthetic_courses
+from jobs.demo_media import category_cover, keyboard_diagram, store_image, wants_keyboard_diagram
 from records.catalog import Course, CourseFilter
 from records.subscriptions import NewSubscription
 
@@ -71,12 +72,17 @@ async def seed_demo(backends: Backends, now: datetime | None = None) -> SeedRepo
 
 
 async def _seed_content(backends: Backends, now: datetime) -> int:
-    """Every course's demo lessons and exercises, one course per transaction."""
+    """Every course's demo lessons and exercises (one course per transaction), its category's
+    cover, and a keyboard diagram on a beginner course's first lesson."""
     written = 0
     async for course in _all_courses(backends):
         outline = demo_outline(course)
-        await backends.content.store.bulk_insert(course.id, outline, now)
+        lesson_ids = await backends.content.store.bulk_insert(course.id, outline, now)
         written += len(outline)
+        await store_image(backends, course, None, category_cover(course.category))
+        layout = next((e.keyboard_layout for _, exercises in outline for e in exercises), None)
+        if layout is not None and wants_keyboard_diagram(course, layout):
+            await store_image(backends, course, lesson_ids[0], keyboard_diagram(layout))
     return written
 
 

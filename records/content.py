@@ -70,10 +70,11 @@ class ExerciseDraft:
 
 @dataclass(frozen=True, slots=True)
 class LessonContent:
-    """A lesson with its exercises, as one cache entry holds them."""
+    """A lesson with its exercises and media, as one cache entry holds them."""
 
     lesson: Lesson
     exercises: tuple[Exercise, ...]
+    assets: tuple[Asset, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,3 +112,56 @@ class CourseProgress:
     best_wpm: float | None
     average_accuracy: float | None
     resume_lesson: Lesson | None  # the first typing lesson not completed
+
+
+class AssetKind(enum.StrEnum):
+    IMAGE = "image"
+    VIDEO = "video"
+    PDF = "pdf"
+    AUDIO = "audio"
+
+
+@dataclass(frozen=True, slots=True)
+class AssetVariant:
+    """A derived rendition (a WebP of an image at one width), content-addressed."""
+
+    name: str
+    content_type: str
+    bytes: int
+    object_key: str
+    width: int
+    height: int
+
+
+@dataclass(frozen=True, slots=True)
+class Asset:
+    """A checked object in storage: a lesson's media, or a course's cover (lesson_id None)."""
+
+    id: int
+    course_id: int
+    lesson_id: int | None
+    kind: AssetKind
+    content_type: str
+    bytes: int
+    object_key: str
+    width: int | None
+    height: int | None
+    created_at: datetime
+    variants: tuple[AssetVariant, ...] = ()
+
+    @property
+    def is_cover(self) -> bool:
+        return self.lesson_id is None
+
+
+@dataclass(frozen=True, slots=True)
+class PendingUpload:
+    """What an upload was granted for, pinned in its signed form and kept with the uploaded
+    object until completion turns it into an Asset: no row exists before the check passed."""
+
+    asset_id: int
+    course_id: int
+    lesson_id: int | None
+    kind: AssetKind
+    content_type: str
+    bytes: int

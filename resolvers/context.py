@@ -21,6 +21,13 @@ class RequestContext:
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
     # Added to the response's `extensions` (e.g. {"search": {"degraded": true, ...}}).
     extensions: dict[str, object] = field(default_factory=dict)
+    # The earliest expiry of a signed link in the response: a response cache keeps the
+    # response no longer than that.
+    links_expire_at: datetime | None = None
+
+    def note_link_expiry(self, expires_at: datetime) -> None:
+        if self.links_expire_at is None or expires_at < self.links_expire_at:
+            self.links_expire_at = expires_at
 
     def require_user(self) -> Principal:
         if self.principal is None:

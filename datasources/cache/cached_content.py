@@ -6,6 +6,7 @@ caches built from the catalog)."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime
 
@@ -14,13 +15,16 @@ import orjson
 from datasources.cache.base import Cache
 from datasources.cache.cache_aside import CachedById
 from datasources.cache.content_codec import (
+    decode_cover,
     decode_lesson_content,
     decode_outline,
+    encode_cover,
     encode_lesson_content,
     encode_outline,
 )
+from datasources.sql.asset_store import SqlAssetStore
 from datasources.sql.content_store import SqlContentStore
-from records.content import Exercise, ExerciseDraft, Lesson, LessonContent, LessonDraft
+from records.content import Asset, Exercise, ExerciseDraft, Lesson, LessonContent, LessonDraft
 
 CONTENT_TTL_SECONDS = 3600
 EXERCISE_LESSON_TTL_SECONDS = 24 * 3600
@@ -38,10 +42,12 @@ class CachedContent:
     def __init__(
         self,
         store: SqlContentStore,
+        assets: SqlAssetStore,
         cache: Cache,
         on_course_changed: Callable[[Sequence[int]], Awaitable[None]],
     ) -> None:
         self.store = store
+        self.assets = assets
         self._on_course_changed = on_course_changed
         self._outlines: CachedById[list[Lesson]] = CachedById(
             cache,
@@ -59,6 +65,14 @@ class CachedContent:
             decode_lesson_content,
             CONTENT_TTL_SECONDS,
         )
+        self._covers: CachedById[Asset | None] = CachedById(
+            cache,
+            "course_cover",
+            lambda i: f"course:{i}:cover",
+            encode_cover,
+            decode_cover,
+            CONTENT_TTL_SECONDS,
+        )
         self._exercise_lessons: CachedById[int] = CachedById(
             cache,
             "exercise_lesson",
@@ -68,11 +82,32 @@ class CachedContent:
             EXERCISE_LESSON_TTL_SECONDS,
         )
 
+    async def covers(self, course_ids: Sequence[int]) -> dict[int, Asset | None]:
+        return await self._covers.get_many(course_ids, self.assets.covers)
+
     async def outlines(self, course_ids: Sequence[int]) -> dict[int, list[Lesson]]:
         return await self._outlines.get_many(course_ids, self.store.outlines)
 
     async def lesson_contents(self, lesson_ids: Sequence[int]) -> dict[int, LessonContent]:
-        return await self._contents.get_many(lesson_ids, self.store.lesson_contents)
+        return await self._contents.get_many(lesson_ids, self._load_contents)
+
+    async def _load_contents(self, lesson_ids: Sequence[int]) -> dict[int, LessonContent]:
+        contents = await self.store.lesson_contents(lesson_ids)
+        assets = await self.assets.of_lessons(list(contents))
+        return {
+            lesson_id: dataclasses.replace(content, assets=tuple(assets.get(lesson_id, ())))
+            for lesson_id, content in contents.items()
+        }
+
+    async def record_asset(self, asset: Asset) -> Asset:
+        """Stores a checked asset (or finds it stored by an earlier completion)."""
+        stored = await self.assets.insert(asset)
+        if stored.lesson_id is None:
+            await self._covers.forget([stored.course_id])
+            await self._on_course_changed([stored.course_id])
+        else:
+            await self._changed(stored.course_id, [stored.lesson_id])
+        return stored
 
     async def lessons_of_exercises(self, exercise_ids: Sequence[int]) -> dict[int, int]:
         return await self._exercise_lessons.get_many(exercise_ids, self.store.lessons_of_exercises)

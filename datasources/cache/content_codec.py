@@ -7,7 +7,16 @@ from typing import Any
 
 import orjson
 
-from records.content import Exercise, KeyboardLayout, Lesson, LessonContent, LessonKind
+from records.content import (
+    Asset,
+    AssetKind,
+    AssetVariant,
+    Exercise,
+    KeyboardLayout,
+    Lesson,
+    LessonContent,
+    LessonKind,
+)
 
 
 def _lesson_row(lesson: Lesson) -> list[Any]:
@@ -44,10 +53,55 @@ def decode_outline(raw: bytes) -> list[Lesson]:
     return [_lesson_from_row(row) for row in orjson.loads(raw)]
 
 
+def _asset_row(asset: Asset) -> list[Any]:
+    return [
+        asset.id,
+        asset.course_id,
+        asset.lesson_id,
+        asset.kind.value,
+        asset.content_type,
+        asset.bytes,
+        asset.object_key,
+        asset.width,
+        asset.height,
+        asset.created_at,
+        [
+            [v.name, v.content_type, v.bytes, v.object_key, v.width, v.height]
+            for v in asset.variants
+        ],
+    ]
+
+
+def _asset_from_row(row: list[Any]) -> Asset:
+    return Asset(
+        id=row[0],
+        course_id=row[1],
+        lesson_id=row[2],
+        kind=AssetKind(row[3]),
+        content_type=row[4],
+        bytes=row[5],
+        object_key=row[6],
+        width=row[7],
+        height=row[8],
+        created_at=datetime.fromisoformat(row[9]),
+        variants=tuple(AssetVariant(*variant) for variant in row[10]),
+    )
+
+
+def encode_cover(asset: Asset | None) -> bytes:
+    return orjson.dumps(None if asset is None else _asset_row(asset))
+
+
+def decode_cover(raw: bytes) -> Asset | None:
+    row = orjson.loads(raw)
+    return None if row is None else _asset_from_row(row)
+
+
 def encode_lesson_content(content: LessonContent) -> bytes:
     return orjson.dumps(
         [
             _lesson_row(content.lesson),
+            [_asset_row(asset) for asset in content.assets],
             [
                 [
                     e.id,
@@ -66,7 +120,7 @@ def encode_lesson_content(content: LessonContent) -> bytes:
 
 
 def decode_lesson_content(raw: bytes) -> LessonContent:
-    lesson, exercises = orjson.loads(raw)
+    lesson, assets, exercises = orjson.loads(raw)
     return LessonContent(
         _lesson_from_row(lesson),
         tuple(
@@ -82,4 +136,5 @@ def decode_lesson_content(raw: bytes) -> LessonContent:
             )
             for row in exercises
         ),
+        tuple(_asset_from_row(row) for row in assets),
     )

@@ -264,14 +264,16 @@ class SqlContentStore:
         course_id: int,
         lessons: Sequence[tuple[LessonDraft, Sequence[ExerciseDraft]]],
         now: datetime,
-    ) -> None:
+    ) -> list[int]:
         """Seeding path: one course's whole outline in one transaction, no outbox (a reindex
-        follows a seed)."""
+        follows a seed); the lessons' ids in order."""
+        lesson_ids: list[int] = []
         async with self.engine.transaction() as tx:
             for position, (draft, exercises) in enumerate(lessons, start=1):
                 lesson_id = await tx.insert(
                     _INSERT_LESSON, _lesson_params(course_id, position, draft, now)
                 )
+                lesson_ids.append(lesson_id)
                 await tx.execute_many(
                     _INSERT_EXERCISE,
                     [
@@ -279,6 +281,7 @@ class SqlContentStore:
                         for number, exercise in enumerate(exercises, start=1)
                     ],
                 )
+        return lesson_ids
 
     async def _lock_course(self, tx: SqlExecutor, course_id: int) -> None:
         row = await tx.fetch_one(

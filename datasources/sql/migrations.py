@@ -371,6 +371,44 @@ CATALOG_MIGRATIONS: tuple[Migration, ...] = (
             ) {_MYSQL_TABLE_OPTIONS}""",
         ),
     ),
+    Migration(
+        11,
+        "content_assets (checked media objects of lessons, and course covers)",
+        sqlite=(
+            """CREATE TABLE IF NOT EXISTS content_assets (
+                id INTEGER NOT NULL PRIMARY KEY,
+                course_id INTEGER NOT NULL,
+                lesson_id INTEGER NULL,
+                kind TEXT NOT NULL,
+                content_type TEXT NOT NULL,
+                bytes INTEGER NOT NULL,
+                object_key TEXT NOT NULL,
+                width INTEGER NULL,
+                height INTEGER NULL,
+                variants TEXT NOT NULL,
+                created_at TIMESTAMP NOT NULL)""",
+            "CREATE INDEX IF NOT EXISTS ix_content_assets_lesson ON content_assets (lesson_id)",
+            """CREATE INDEX IF NOT EXISTS ix_content_assets_course
+                ON content_assets (course_id, lesson_id)""",
+        ),
+        mysql=(
+            f"""CREATE TABLE IF NOT EXISTS content_assets (
+                id BIGINT NOT NULL PRIMARY KEY,
+                course_id BIGINT NOT NULL,
+                lesson_id BIGINT NULL,
+                kind VARCHAR(16) NOT NULL,
+                content_type VARCHAR(100) NOT NULL,
+                bytes BIGINT NOT NULL,
+                object_key VARCHAR(512) NOT NULL,
+                width INT NULL,
+                height INT NULL,
+                variants TEXT NOT NULL,
+                created_at DATETIME(6) NOT NULL,
+                KEY ix_content_assets_lesson (lesson_id),
+                KEY ix_content_assets_course (course_id, lesson_id)
+            ) {_MYSQL_TABLE_OPTIONS}""",
+        ),
+    ),
 )
 
 SHARD_MIGRATIONS: tuple[Migration, ...] = (

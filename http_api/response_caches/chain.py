@@ -20,7 +20,7 @@ from http_api.response_caches.generation import CatalogGeneration
 @dataclass(frozen=True, slots=True)
 class Answer:
     body: bytes
-    data_only: bool  # neither errors nor extensions: the only answers a cache keeps
+    data_only: bool  # no errors, extensions or signed links: the only answers a cache keeps
 
 
 class Pending(Protocol):

@@ -11,12 +11,13 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from records.catalog import Category, CategoryCount, Course, Difficulty
-from resolvers.content import outline
+from resolvers.content import assets, outline
 from resolvers.pagination import Page
 from schema.common.info import Info
 from schema.common.pagination import PageInfo
 
 if TYPE_CHECKING:
+    from schema.content.assets import CoverImageType
     from schema.content.types import LessonConnection
 
 strawberry.enum(Category, name="Category")
@@ -50,6 +51,15 @@ class CourseType:
         course_id = int(self.id)
         page = await outline.lessons_page(info.context, course_id, first, after)
         return LessonConnection.from_page(page, await outline.lesson_count(info.context, course_id))
+
+    @strawberry.field(description="The public cover image; null when the course has none")
+    async def cover_image(
+        self, info: Info
+    ) -> Annotated[CoverImageType, strawberry.lazy("schema.content.assets")] | None:
+        from schema.content.assets import CoverImageType
+
+        cover = await assets.cover_of(info.context, int(self.id))
+        return None if cover is None or not cover.variants else CoverImageType.from_signed(cover)
 
     @classmethod
     def from_record(cls, course: Course) -> CourseType:

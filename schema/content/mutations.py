@@ -6,8 +6,8 @@ from typing import Annotated
 
 import strawberry
 
-from records.content import Exercise, Lesson, LessonContent
-from resolvers.content import admin, progress
+from records.content import AssetKind, Exercise, Lesson, LessonContent
+from resolvers.content import admin, assets, progress
 from resolvers.content.progress import SubmittedResult
 from schema.common.info import Info
 from schema.common.problems import (
@@ -18,6 +18,7 @@ from schema.common.problems import (
     Unauthenticated,
 )
 from schema.common.results import result
+from schema.content.assets import AssetPayload, AssetUpload, asset_payload
 from schema.content.inputs import (
     CreateExerciseInput,
     CreateLessonInput,
@@ -75,6 +76,14 @@ LessonsResult = Annotated[
 ExerciseResult = Annotated[
     ExercisePayload | NotFound | Unauthenticated | Forbidden | InvalidInput,
     strawberry.union("ExerciseResult"),
+]
+AssetUploadResult = Annotated[
+    AssetUpload | NotFound | Unauthenticated | Forbidden | InvalidInput,
+    strawberry.union("AssetUploadResult"),
+]
+CompleteAssetUploadResult = Annotated[
+    AssetPayload | NotFound | Unauthenticated | Forbidden | InvalidInput,
+    strawberry.union("CompleteAssetUploadResult"),
 ]
 ExercisesResultPayload = Annotated[
     ExercisesPayload | NotFound | Unauthenticated | Forbidden | InvalidInput,
@@ -165,6 +174,46 @@ class ContentMutations:
     ) -> ExerciseResult:
         outcome = await admin.update_exercise(info.context, id, input.changes)
         return result(outcome, _exercise, NotFound, Unauthenticated, Forbidden, InvalidInput)
+
+    @strawberry.mutation(
+        description="Admin: a form to upload a lesson's media straight to storage (`bytes` is"
+        " the file's exact size); completeAssetUpload then checks it"
+    )
+    async def create_asset_upload(
+        self,
+        info: Info,
+        lesson_id: strawberry.ID,
+        kind: AssetKind,
+        content_type: str,
+        bytes: int,
+    ) -> AssetUploadResult:
+        outcome = await assets.create_upload(
+            info.context, lesson_id, None, kind, content_type, bytes
+        )
+        return result(
+            outcome, AssetUpload.from_grant, NotFound, Unauthenticated, Forbidden, InvalidInput
+        )
+
+    @strawberry.mutation(description="Admin: a form to upload a course's cover image")
+    async def create_cover_upload(
+        self, info: Info, course_id: strawberry.ID, content_type: str, bytes: int
+    ) -> AssetUploadResult:
+        outcome = await assets.create_upload(
+            info.context, None, course_id, AssetKind.IMAGE, content_type, bytes
+        )
+        return result(
+            outcome, AssetUpload.from_grant, NotFound, Unauthenticated, Forbidden, InvalidInput
+        )
+
+    @strawberry.mutation(
+        description="Admin: check an uploaded file (type, size, contents), make WebP renditions"
+        " of images, and add it to its lesson (or make it the course's cover)"
+    )
+    async def complete_asset_upload(
+        self, info: Info, asset_id: strawberry.ID
+    ) -> CompleteAssetUploadResult:
+        outcome = await assets.complete_upload(info.context, asset_id)
+        return result(outcome, asset_payload, NotFound, Unauthenticated, Forbidden, InvalidInput)
 
     @strawberry.mutation(description="Admin: put every exercise of a lesson in the order given")
     async def reorder_exercises(

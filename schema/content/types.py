@@ -14,7 +14,7 @@ from records.content import (
     Lesson,
     LessonKind,
 )
-from resolvers.content import outline
+from resolvers.content import assets, outline
 from resolvers.pagination import Page
 from resolvers.subscriptions import course_of
 from schema.catalog.types import CourseType
@@ -22,6 +22,7 @@ from schema.common.info import Info
 from schema.common.pagination import PageInfo
 from schema.common.problems import NotEntitled
 from schema.common.results import result
+from schema.content.assets import AssetList, AssetsResult, AssetType
 
 strawberry.enum(LessonKind, name="LessonKind")
 strawberry.enum(KeyboardLayout, name="KeyboardLayout")
@@ -82,6 +83,18 @@ class LessonType:
         return result(
             outcome,
             lambda exercises: ExerciseList(items=[ExerciseType.from_record(e) for e in exercises]),
+            NotEntitled,
+        )
+
+    @strawberry.field(
+        description="The media (images, video, PDF, audio) behind signed, expiring links, for"
+        " subscribers of the course (everyone on a preview lesson)"
+    )
+    async def assets(self, info: Info) -> AssetsResult:
+        outcome = await assets.assets_of(info.context, self.record)
+        return result(
+            outcome,
+            lambda items: AssetList(items=[AssetType.from_signed(a) for a in items]),
             NotEntitled,
         )
 

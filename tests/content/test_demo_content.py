@@ -109,3 +109,28 @@ async def test_seeded_demo_user_opens_a_subscribed_lesson(
         assert lesson["exercises"] == {"__typename": "ExerciseList", "items": []}
     anonymous = await graphql(client, document, {"id": locked["id"]})
     assert anonymous["data"]["lesson"]["exercises"]["__typename"] == "NotEntitled"
+
+
+async def test_seeded_courses_have_covers_and_beginners_a_keyboard_diagram(
+    client: httpx.AsyncClient, backends: Backends
+) -> None:
+    await seed_demo(backends)
+    page = await graphql(
+        client,
+        """{ courses(first: 100, filter: {difficulty: BEGINNER, language: "en"}) { edges { node {
+             id coverImage { width variants { width } }
+             lessons(first: 1) { edges { node { isPreview assets { __typename
+               ... on AssetList { items { kind contentType width variants { name } } } } } } }
+           } } } }""",
+    )
+    nodes = [edge["node"] for edge in page["data"]["courses"]["edges"]]
+    assert nodes and all(node["coverImage"]["width"] == 1280 for node in nodes)
+    first_lessons = [node["lessons"]["edges"][0]["node"] for node in nodes]
+    diagrams = [
+        item
+        for lesson in first_lessons
+        for item in lesson["assets"].get("items", [])
+        if lesson["isPreview"]
+    ]
+    assert diagrams, "no beginner course shows a keyboard diagram"
+    assert all(d["kind"] == "IMAGE" and d["contentType"] == "image/png" for d in diagrams)

@@ -1,0 +1,1 @@
+"""Rules for course media: what an upload may be, and the renditions made of images."""
