@@ -52,6 +52,10 @@ class Settings:
     s3_access_key_id: str | None = None  # None: botocore's own chain (instance role, ...)
     s3_secret_access_key: str | None = field(default=None, repr=False)
     s3_public_base_url: str | None = None  # where public objects (covers) are read: a CDN
+    # Reads through CloudFront: its signed URLs instead of S3 presigned GETs (all three or none).
+    cdn_base_url: str | None = None
+    cloudfront_key_pair_id: str | None = None
+    cloudfront_private_key_file: Path | None = None
     content_signing_key: str = field(default="", repr=False)
     content_link_ttl_seconds: int = 600
     public_base_url: str | None = None  # this gateway as clients reach it; None: host and port
@@ -126,6 +130,11 @@ class Settings:
             s3_access_key_id=env.get("COURSEGATE_S3_ACCESS_KEY_ID") or None,
             s3_secret_access_key=env.get("COURSEGATE_S3_SECRET_ACCESS_KEY") or None,
             s3_public_base_url=env.get("COURSEGATE_S3_PUBLIC_BASE_URL") or None,
+            cdn_base_url=env.get("COURSEGATE_CDN_BASE_URL") or None,
+            cloudfront_key_pair_id=env.get("COURSEGATE_CLOUDFRONT_KEY_PAIR_ID") or None,
+            cloudfront_private_key_file=_optional_path(
+                env.get("COURSEGATE_CLOUDFRONT_PRIVATE_KEY_FILE")
+            ),
             content_signing_key=(
                 env.get("COURSEGATE_CONTENT_SIGNING_KEY")
                 or ("" if production else local_secret(data_dir, "content-signing-key"))

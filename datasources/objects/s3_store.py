@@ -1,7 +1,7 @@
 """S3-compatible object storage through aiobotocore (the async core that aioboto3 wraps; we need
 the client only): presigned POST forms for uploads (the policy pins key, content type and exact
-length), presigned GETs for reads unless a CDN signs them (`cdn_links`), CopyObject with
-If-Match to promote exactly the checked upload."""
+length), presigned GETs for reads, or CloudFront signed URLs when a CDN serves the bucket
+(`cdn`), CopyObject with If-Match to promote exactly the checked upload."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from aiobotocore.config import AioConfig
 from aiobotocore.session import AioSession
 from botocore.exceptions import BotoCoreError, ClientError
 
+from datasources.objects.cloudfront import CloudFrontLinks
 from datasources.objects.store import (
     PUBLIC_PREFIX,
     ObjectMissing,
@@ -41,7 +42,9 @@ class S3ObjectStore:
         access_key_id: str | None,
         secret_access_key: str | None,
         public_base_url: str | None = None,
+        cdn: CloudFrontLinks | None = None,
     ) -> None:
+        self._cdn = cdn
         self._bucket = bucket
         self._endpoint_url = endpoint_url
         self._region = region
@@ -147,6 +150,8 @@ class S3ObjectStore:
         await self._call("delete_object", Bucket=self._bucket, Key=checked_key(key))
 
     async def read_url(self, key: str, expires_at: datetime) -> str:
+        if self._cdn is not None:
+            return self._cdn.url(key, expires_at)
         url: str = await self._client.generate_presigned_url(
             "get_object",
             Params={"Bucket": self._bucket, "Key": checked_key(key)},
