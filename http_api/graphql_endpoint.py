@@ -1,4 +1,5 @@
-"""`/graphql`: GraphiQL on GET; on POST the request pipeline.
+"""`/graphql`: GraphiQL on GET (its files served by the gateway: `http_api/graphiql.py`); on POST
+the request pipeline.
 
 body limit -> response caches -> body parsing -> bearer token -> execution -> caches keep it.
 Every refusal before execution is a GraphQL-shaped error body with its HTTP status.
@@ -17,12 +18,13 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from strawberry import Schema
 from strawberry.exceptions import MissingQueryError
-from strawberry.http.ides import get_graphql_ide_html
 from strawberry.schema.exceptions import CannotGetOperationTypeError
 
 from datasources.backends import Backends
 from http_api.bearer_tokens import VerifiedTokens
+from http_api.compression import MIN_BYTES, CompressedBodies, compress, preferred_encoding
 from http_api.errors import JSON_MEDIA_TYPE, error_response
+from http_api.graphiql import graphiql_html
 from http_api.graphql_request import BadRequestBody, GraphQLRequest
 from http_api.response_caches.chain import Answer, ResponseCacheChain
 from loaders import Loaders
@@ -47,7 +49,8 @@ class GraphQLEndpoint:
         self._backends = backends
         self._tokens = tokens
         self._caches = caches
-        self._graphiql_html = get_graphql_ide_html()
+        self._graphiql_html = graphiql_html()  # its assets from /graphiql/, not a CDN
+        self._compressed = CompressedBodies()
 
     async def get(self, request: Request) -> Response:
         return HTMLResponse(self._graphiql_html)
@@ -63,7 +66,7 @@ class GraphQLEndpoint:
         try:
             cached = await self._caches.lookup(graphql_request)
             if isinstance(cached, bytes):
-                return _json(cached, request_id)
+                return self._json(request, cached, request_id, repeated=True)
             query = graphql_request.query
             principal = graphql_request.principal
         except BadRequestBody as error:
@@ -99,15 +102,23 @@ class GraphQLEndpoint:
         if context.extensions:
             payload["extensions"] = context.extensions
         body = orjson.dumps(payload)
-        # An answer with signed links would outlive them in a cache: none keeps it.
-        keepable = len(payload) == 1 and context.links_expire_at is None
-        self._caches.store(cached, graphql_request, Answer(body, data_only=keepable))
-        return _json(body, request_id)
+        answer = Answer(body, len(payload) == 1, context.links_expire_at)
+        self._caches.store(cached, graphql_request, answer)
+        return self._json(request, body, request_id, repeated=False)
+
+    def _json(self, request: Request, body: bytes, request_id: str, repeated: bool) -> Response:
+        """`repeated`: a cached body, whose compressed forms are kept for the next hit."""
+        headers = {"x-request-id": request_id, "vary": "accept-encoding"}
+        encoding = (
+            preferred_encoding(request.headers.get("accept-encoding"))
+            if len(body) >= MIN_BYTES
+            else None
+        )
+        if encoding is not None:
+            headers["content-encoding"] = encoding
+            body = self._compressed.get(body, encoding) if repeated else compress(body, encoding)
+        return Response(body, media_type=JSON_MEDIA_TYPE, headers=headers)
 
 
 def _request_id(given: str | None) -> str:
     return given if given is not None and _REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
-
-
-def _json(body: bytes, request_id: str) -> Response:
-    return Response(body, media_type=JSON_MEDIA_TYPE, headers={"x-request-id": request_id})
