@@ -22,8 +22,8 @@ from http_api.bearer_tokens import VerifiedTokens
 from http_api.graphql_request import GraphQLRequest
 from http_api.response_caches.chain import Answer
 from http_api.response_caches.generation import CatalogGeneration
-from http_api.response_caches.my_subscriptions import (
-    MySubscriptionsResponseCache,
+from http_api.response_caches.signed_in import (
+    SignedInResponseCache,
     UserMiss,
     unchanged_until,
 )
@@ -164,8 +164,8 @@ def test_rows_whose_fields_never_change_have_no_bound() -> None:
     assert unchanged_until(rows, now) is None
 
 
-def _user_cache(backends: Backends) -> MySubscriptionsResponseCache:
-    return MySubscriptionsResponseCache(
+def _user_cache(backends: Backends) -> SignedInResponseCache:
+    return SignedInResponseCache(
         lambda: backends.subscriptions, CatalogGeneration(backends.catalog.generation)
     )
 

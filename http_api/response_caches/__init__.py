@@ -2,7 +2,7 @@
 
 - `catalog`: anonymous queries of public catalog fields
 - `search`: anonymous search and autocomplete queries
-- `my_subscriptions`: a signed-in user's `me { subscriptions }` queries
+- `signed_in`: a signed-in user's `me { subscriptions }` and `lesson` queries
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from datasources.backends import Backends
 from http_api.response_caches.catalog import CatalogResponseCache
 from http_api.response_caches.chain import ResponseCacheChain
 from http_api.response_caches.generation import CatalogGeneration
-from http_api.response_caches.my_subscriptions import MySubscriptionsResponseCache
 from http_api.response_caches.search import SearchResponseCache
+from http_api.response_caches.signed_in import SignedInResponseCache
 
 
 def response_cache_chain(enabled: bool, backends: Callable[[], Backends]) -> ResponseCacheChain:
@@ -26,7 +26,7 @@ def response_cache_chain(enabled: bool, backends: Callable[[], Backends]) -> Res
         (
             CatalogResponseCache(generation),
             SearchResponseCache(generation, lambda: backends().search.index_version()),
-            MySubscriptionsResponseCache(lambda: backends().subscriptions, generation),
+            SignedInResponseCache(lambda: backends().subscriptions, generation),
         ),
         generation,
     )

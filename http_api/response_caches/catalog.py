@@ -83,7 +83,7 @@ class CatalogResponseCache:
         if operation_kind(request.query, request.operation_name) is not Kind.PUBLIC_QUERY:
             return
         record_lookups(KEYSPACE, 0, 1)
-        if not answer.data_only:
+        if not answer.data_only or answer.links_expire_at is not None:
             return
         self._entries[miss.key] = (
             miss.generation,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 from http_api.graphql_request import GraphQLRequest
@@ -20,7 +21,10 @@ from http_api.response_caches.generation import CatalogGeneration
 @dataclass(frozen=True, slots=True)
 class Answer:
     body: bytes
-    data_only: bool  # no errors, extensions or signed links: the only answers a cache keeps
+    data_only: bool  # neither errors nor extensions: the only answers a cache keeps
+    # The earliest expiry of a signed link in the body: an anonymous cache keeps no such
+    # answer, a user's keeps it while the links have most of their life left.
+    links_expire_at: datetime | None = None
 
 
 class Pending(Protocol):

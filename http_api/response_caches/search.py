@@ -69,7 +69,11 @@ class SearchResponseCache:
         return _Miss(self, key, versions)
 
     def keep(self, miss: _Miss, request: GraphQLRequest, answer: Answer) -> None:
-        if not answer.data_only or not is_search_query(request.query, request.operation_name):
+        if (
+            not answer.data_only
+            or answer.links_expire_at is not None
+            or not is_search_query(request.query, request.operation_name)
+        ):
             return
         record_lookups(KEYSPACE, 0, 1)
         self._entries[miss.key] = (miss.versions, answer.body)

@@ -1,17 +1,20 @@
-"""Whole-response cache for a signed-in user's `me { subscriptions ... }` queries.
+"""Whole-response cache for a signed-in user's queries of their subscriptions and of lessons:
+documents whose roots are `me { subscriptions, userId, __typename }` and `lesson(id)`.
 
-An entry is keyed by (user id, raw request body) and holds the response together with what
-it was computed from:
+An entry is keyed by (user id, admin or not, raw request body) and holds the response together
+with what it was computed from:
 - the bytes of the user's `user:{id}:subscriptions` cache entry (only when that entry holds
   all the user's rows). A hit needs the entry to hold exactly the same bytes now, read on
   every request, so a change by any worker (the write drops the entry, a reload stores new
   bytes) is seen by the next request;
 - the catalog generation (course fields), as the anonymous response cache sees it;
-- the instant the time-derived fields (state, isActive, daysLeft, the status filter) change
-  next: a hit needs `now` to be before it.
+- the instant the time-derived fields (state, isActive, daysLeft, the status filter, whether a
+  subscription still opens a lesson) change next, and the instant by which the answer's signed
+  links (if any) have used half their life: a hit needs `now` to be before both.
 One user's entry can only be found under that user's id, taken from the verified token.
-Only documents whose one operation is a query selecting nothing but `me { subscriptions,
-userId, __typename }` are stored, and only answers without errors or extensions.
+A lesson's fields depend on nothing else: its content is the catalog's (the generation), and
+whether the user may open it is read from the same subscriptions entry. Only documents whose
+one operation is such a query are stored, and only answers without errors or extensions.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from http_api.response_caches.generation import CatalogGeneration
 from records.subscriptions import Subscription
 
 ME_FIELDS = frozenset({"subscriptions", "userId", "__typename"})
+ROOT_FIELDS = frozenset({"me", "lesson", "__typename"})
 MAX_BODY_BYTES = 4096
 MAX_ENTRIES = 20_000
 KEYSPACE = "user_response"
@@ -49,8 +53,8 @@ class _Stored:
 class UserMiss:
     """What storing the answer needs: the key and what the answer is computed from."""
 
-    cache: MySubscriptionsResponseCache
-    key: tuple[int, bytes]
+    cache: SignedInResponseCache
+    key: tuple[int, bool, bytes]
     entry_raw: bytes
     entry_rows: tuple[Subscription, ...]
     generation: int
@@ -59,20 +63,22 @@ class UserMiss:
         self.cache.keep(self, request, answer)
 
 
-def is_my_subscriptions_query(query: str, operation_name: str | None) -> bool:
-    """The document's one operation is a query of `me` selecting only ME_FIELDS."""
+def is_signed_in_query(query: str, operation_name: str | None) -> bool:
+    """The document's one operation is a query of ROOT_FIELDS, `me` selecting only ME_FIELDS."""
     operation = sole_query(query, operation_name)
     if operation is None:
         return False
     roots = operation.selection_set.selections
-    if not all(isinstance(r, FieldNode) and r.name.value in ("me", "__typename") for r in roots):
+    if not all(isinstance(r, FieldNode) and r.name.value in ROOT_FIELDS for r in roots):
         return False
     return all(_selects_only_me_fields(r) for r in roots if isinstance(r, FieldNode))
 
 
 def _selects_only_me_fields(root: FieldNode) -> bool:
-    if root.name.value != "me" or root.selection_set is None:
-        return root.name.value == "__typename"
+    if root.name.value != "me":
+        return True
+    if root.selection_set is None:
+        return False
     selections = root.selection_set.selections
     return all(isinstance(s, FieldNode) and s.name.value in ME_FIELDS for s in selections)
 
@@ -92,19 +98,19 @@ def unchanged_until(rows: Iterable[Subscription], now: datetime) -> datetime | N
     return bound
 
 
-class MySubscriptionsResponseCache:
+class SignedInResponseCache:
     def __init__(
         self, subscriptions: Callable[[], CachedSubscriptions], generation: CatalogGeneration
     ) -> None:
         self._subscriptions = subscriptions
         self._generation = generation
-        self._entries: OrderedDict[tuple[int, bytes], _Stored] = OrderedDict()
+        self._entries: OrderedDict[tuple[int, bool, bytes], _Stored] = OrderedDict()
 
     async def lookup(self, request: GraphQLRequest) -> bytes | UserMiss | None:
         """May raise BadRequestBody or AuthenticationFailed for a signed-in request."""
         if request.authorization is None or len(request.raw_body) > MAX_BODY_BYTES:
             return None
-        if not is_my_subscriptions_query(request.query, request.operation_name):
+        if not is_signed_in_query(request.query, request.operation_name):
             return None
         principal = request.principal
         if principal is None:
@@ -113,7 +119,7 @@ class MySubscriptionsResponseCache:
         if entry is None:
             return None
         generation = await self._generation.current()
-        key = (principal.user_id, request.raw_body)
+        key = (principal.user_id, principal.is_admin, request.raw_body)
         stored = self._entries.get(key)
         if (
             stored is not None
@@ -131,6 +137,11 @@ class MySubscriptionsResponseCache:
         if not answer.data_only:
             return
         fresh_until = unchanged_until(miss.entry_rows, request.now)
+        if answer.links_expire_at is not None:
+            # A hit must hand out links with at least half their life left.
+            links_fresh_until = request.now + (answer.links_expire_at - request.now) / 2
+            if fresh_until is None or links_fresh_until < fresh_until:
+                fresh_until = links_fresh_until
         self._entries[miss.key] = _Stored(miss.entry_raw, miss.generation, fresh_until, answer.body)
         self._entries.move_to_end(miss.key)
         while len(self._entries) > MAX_ENTRIES:

@@ -38,7 +38,7 @@ ASSETS = """query($id: ID!) { lesson(id: $id) { assets { __typename
 COVER = "query($id: ID!) { course(id: $id) { coverImage { url width height variants { width } } } }"
 
 
-async def _upload(
+async def upload(
     client: httpx.AsyncClient,
     backends: Backends,
     lesson_id: int,
@@ -58,7 +58,7 @@ async def _upload(
     return str(grant["assetId"])
 
 
-async def _complete(client: httpx.AsyncClient, asset_id: str) -> Any:
+async def complete_upload(client: httpx.AsyncClient, asset_id: str) -> Any:
     return (await graphql(client, COMPLETE, {"a": asset_id}, ADMIN))["data"]["completeAssetUpload"]
 
 
@@ -74,8 +74,8 @@ async def test_an_image_becomes_webp_renditions_behind_signed_links(
     course = await add_course(backends)
     lesson = await add_lesson(backends, course, "Home row", exercises=0)
     diagram = png(900, 300)
-    asset_id = await _upload(client, backends, lesson.id, diagram, "image/png")
-    completed = await _complete(client, asset_id)
+    asset_id = await upload(client, backends, lesson.id, diagram, "image/png")
+    completed = await complete_upload(client, asset_id)
     assert completed["__typename"] == "AssetPayload", completed
     asset = completed["asset"]
     assert (asset["id"], asset["width"], asset["height"]) == (asset_id, 900, 300)
@@ -84,7 +84,7 @@ async def test_an_image_becomes_webp_renditions_behind_signed_links(
         ("webp-640", 640, 213),
         ("webp-900", 900, 300),
     ]
-    again = (await _complete(client, asset_id))["asset"]
+    again = (await complete_upload(client, asset_id))["asset"]
     assert (again["id"], [v["name"] for v in again["variants"]]) == (
         asset_id,
         ["webp-320", "webp-640", "webp-900"],
@@ -113,7 +113,9 @@ async def test_a_link_ends_with_the_subscription_that_grants_it(
 ) -> None:
     course = await add_course(backends)
     lesson = await add_lesson(backends, course, "Home row", exercises=0)
-    await _complete(client, await _upload(client, backends, lesson.id, png(50, 50), "image/png"))
+    await complete_upload(
+        client, await upload(client, backends, lesson.id, png(50, 50), "image/png")
+    )
     ends = datetime.now(UTC).replace(microsecond=0) + timedelta(minutes=2)
     await backends.uncached_subscriptions.bulk_insert(
         [NewSubscription(LEARNER, course.id, datetime.now(UTC), ends, "test")]
@@ -129,15 +131,15 @@ async def test_a_file_that_is_not_what_it_claims_leaves_no_asset(
     lesson = await add_lesson(backends, course, "Home row", exercises=0)
     before = await written(backends)
     fake_png = b"%PDF-1.7 not an image at all" + bytes(100)
-    asset_id = await _upload(client, backends, lesson.id, fake_png, "image/png")
-    refused = await _complete(client, asset_id)
+    asset_id = await upload(client, backends, lesson.id, fake_png, "image/png")
+    refused = await complete_upload(client, asset_id)
     assert (refused["__typename"], refused["field"]) == ("InvalidInput", "assetId")
     assert "not image/png" in refused["message"]
     assert await backends.objects.stat(f"uploads/{asset_id}") is None
     truncated = png(200, 200)[:-40] + bytes(40)
-    broken_id = await _upload(client, backends, lesson.id, truncated, "image/png")
-    assert (await _complete(client, broken_id))["__typename"] == "InvalidInput"
-    assert (await _complete(client, "123456789"))["__typename"] == "NotFound"
+    broken_id = await upload(client, backends, lesson.id, truncated, "image/png")
+    assert (await complete_upload(client, broken_id))["__typename"] == "InvalidInput"
+    assert (await complete_upload(client, "123456789"))["__typename"] == "NotFound"
     assert await written(backends) == before
 
 
@@ -171,8 +173,8 @@ async def test_a_preview_lesson_shows_its_media_to_everyone(
     course = await add_course(backends)
     lesson = await add_lesson(backends, course, "Try it", preview=True, exercises=0)
     handout = b"%PDF-1.7 keyboard chart" + bytes(500)
-    pdf_id = await _upload(client, backends, lesson.id, handout, "application/pdf", "PDF")
-    assert (await _complete(client, pdf_id))["asset"]["variants"] == []
+    pdf_id = await upload(client, backends, lesson.id, handout, "application/pdf", "PDF")
+    assert (await complete_upload(client, pdf_id))["asset"]["variants"] == []
     (item,) = (await _assets(client, lesson.id, None))["items"]
     assert (item["kind"], item["bytes"]) == ("PDF", len(handout))
     assert (await fetch(client, backends, item["url"])).content == handout
@@ -190,7 +192,7 @@ async def test_a_cover_is_public_and_shows_on_the_course(
     grant = (await graphql(client, CREATE_COVER, variables, ADMIN))["data"]["createCoverUpload"]
     fields = {f["name"]: f["value"] for f in grant["fields"]}
     await post_form(client, backends, grant["url"], fields, cover, "image/png")
-    assert (await _complete(client, grant["assetId"]))["__typename"] == "AssetPayload"
+    assert (await complete_upload(client, grant["assetId"]))["__typename"] == "AssetPayload"
     shown = (await graphql(client, COVER, {"id": str(course.id)}))["data"]["course"]["coverImage"]
     assert (shown["width"], shown["height"]) == (1280, 720)
     assert [v["width"] for v in shown["variants"]] == [320, 640, 1280]
