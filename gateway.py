@@ -1,6 +1,6 @@
-"""Composes the ASGI app from the HTTP layer (`http_api/`): /graphql, /webhooks/razorpay,
-/healthz, /readyz, /metrics, /admin/analytics, /content (media of the embedded store), and on the
-embedded default the /checkout sandbox page.
+"""Composes the ASGI app from the HTTP layer (`http_api/`): /graphql (and GraphiQL's files at
+/graphiql), /webhooks/razorpay, /healthz, /readyz, /metrics, /admin/analytics, /content (media of
+the embedded store), and on the embedded default the /checkout sandbox page and the /learn page.
 
 The lifespan opens the datasources the settings name, starts the background work the embedded
 default runs in-process, and closes everything on shutdown.
@@ -20,8 +20,10 @@ from datasources.backends import Backends, open_backends
 from http_api.admin_analytics import admin_analytics_routes
 from http_api.bearer_tokens import VerifiedTokens
 from http_api.content_files import content_file_routes
+from http_api.graphiql import graphiql_asset_routes
 from http_api.graphql_endpoint import GraphQLEndpoint
 from http_api.health import health_routes
+from http_api.learn_page import learn_page_routes
 from http_api.response_caches import response_cache_chain
 from http_api.response_caches.catalog_changes import following
 from http_api.sandbox_checkout import sandbox_checkout_routes
@@ -75,12 +77,14 @@ def create_app(settings: Settings | None = None, backends: Backends | None = Non
         routes=[
             Route("/graphql", endpoint.get, methods=["GET"]),
             Route("/graphql", endpoint.post, methods=["POST"]),
+            *graphiql_asset_routes(),
             *webhook_routes(current_backends),
             *content_file_routes(current_backends),
             *health_routes(current_backends, CONSUMER_KINDS),
             *admin_analytics_routes(),
             # The sandbox checkout page: embedded mode only.
             *([] if settings.production else sandbox_checkout_routes(current_backends)),
+            *([] if settings.production else learn_page_routes()),  # the /learn page
         ],
         lifespan=lifespan,
     )
