@@ -14,6 +14,7 @@ import pymysql
 import redis
 
 from settings import Settings
+from tests.seaweedfs_server import SeaweedServer
 
 BENCH_JWT_SECRET = "bench-secret-that-is-long-enough-for-hs256-signing"
 MARIADB = {"host": "127.0.0.1", "port": 3306, "user": "root", "password": ""}
@@ -21,6 +22,7 @@ REDIS_URL = "redis://127.0.0.1:6379/14"
 SHARDS = 4
 CATALOG_DATABASE = "cgbench_catalog"
 SHARD_DATABASES = tuple(f"cgbench_shard_{i}" for i in range(SHARDS))
+BUCKET = "cgbench-media"
 
 
 @dataclass(frozen=True)
@@ -80,8 +82,22 @@ def mariadb_backend(data_dir: Path) -> Iterator[BenchBackend]:
         "RAZORPAY_WEBHOOK_SECRET": secrets.token_urlsafe(24),
         "RAZORPAY_BASE_URL": "http://127.0.0.1:9",
     }
+    # Production keeps media in S3-compatible storage: a SeaweedFS of its own for the run.
+    storage = SeaweedServer(data_dir / "seaweedfs")
+    storage.start()
+    storage.create_bucket(BUCKET)
+    s3 = {
+        "COURSEGATE_S3_BUCKET": BUCKET,
+        "COURSEGATE_S3_ENDPOINT_URL": storage.endpoint_url,
+        "COURSEGATE_S3_ACCESS_KEY_ID": storage.access_key,
+        "COURSEGATE_S3_SECRET_ACCESS_KEY": storage.secret_key,
+    }
     settings = Settings(
         data_dir=data_dir,
+        s3_bucket=BUCKET,
+        s3_endpoint_url=storage.endpoint_url,
+        s3_access_key_id=storage.access_key,
+        s3_secret_access_key=storage.secret_key,
         mysql_catalog_url=_mysql_url(CATALOG_DATABASE),
         mysql_shard_urls=shard_urls,
         redis_url=REDIS_URL,
@@ -94,6 +110,7 @@ def mariadb_backend(data_dir: Path) -> Iterator[BenchBackend]:
     )
     env = {
         **razorpay,
+        **s3,
         "COURSEGATE_DATA_DIR": str(data_dir),
         "COURSEGATE_JWT_SECRET": BENCH_JWT_SECRET,
         "COURSEGATE_MYSQL_CATALOG_URL": _mysql_url(CATALOG_DATABASE),
@@ -104,6 +121,7 @@ def mariadb_backend(data_dir: Path) -> Iterator[BenchBackend]:
     try:
         yield BenchBackend("mariadb", settings, env)
     finally:
+        storage.stop()
         _run_sql([f"DROP DATABASE IF EXISTS `{name}`" for name in databases])
         with suppress(redis.RedisError):
             client = redis.Redis.from_url(REDIS_URL)

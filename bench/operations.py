@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +26,13 @@ SUBSCRIPTIONS_QUERY = (
     "query MySubscriptions { me { subscriptions(first: 20) { edges { node "
     "{ id courseId enrolledAt expiresAt state daysLeft course { title } } } } } }"
 )
+LESSON_QUERY = (
+    "query Lesson($id: ID!) { lesson(id: $id) { id title kind durationSeconds"
+    " exercises { ... on ExerciseList { items { id text language keyboardLayout targetWpm"
+    " targetAccuracy } } ... on NotEntitled { message } }"
+    " assets { ... on AssetList { items { id kind contentType url expiresAt } }"
+    " ... on NotEntitled { message } } } }"
+)
 SEARCH_TEXTS = ("typing", "speed", "python", "hindi", "accuracy", "exam", "data entry", "keys")
 _INTROSPECT_QUERY_FIELDS = (
     "{ __schema { queryType { fields { name args { name type { kind name ofType "
@@ -46,6 +54,14 @@ def catalog_page() -> Operation:
     return Operation("catalog", (LoadRequest(_body(CATALOG_QUERY)),))
 
 
+def compressed(operation: Operation, encoding: str = "br") -> Operation:
+    """The same requests asking for a compressed answer: what compression costs in req/s."""
+    return Operation(
+        f"{operation.name}-{encoding}",
+        tuple(dataclasses.replace(r, accept_encoding=encoding) for r in operation.requests),
+    )
+
+
 def course_details(data: LoadedData) -> Operation:
     requests = tuple(
         LoadRequest(_body(DETAILS_QUERY, {"id": str(i)})) for i in data.active_course_ids
@@ -59,6 +75,17 @@ def my_subscriptions(data: LoadedData, jwt_secret: str) -> Operation:
         for user in data.user_ids
     )
     return Operation("subscriptions", requests)
+
+
+def lesson(data: LoadedData, jwt_secret: str) -> Operation:
+    """A subscribed user's lesson: its exercises and three signed image links."""
+    requests = tuple(
+        LoadRequest(
+            _body(LESSON_QUERY, {"id": str(lesson_id)}), f"Bearer {issue_token(jwt_secret, user)}"
+        )
+        for user, lesson_id in data.lessons
+    )
+    return Operation("lesson", requests)
 
 
 def search_operation(base_url: str) -> tuple[Operation | None, str]:

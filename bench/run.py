@@ -37,6 +37,7 @@ from bench.operations import Operation
 from bench.report import OperationResult, print_table, write_json
 from bench.server_process import running_server
 from bench.wrk_driver import CONNECTIONS, LoadResult, ensure_wrk, run_wrk
+from http_api import compression
 
 GATEWAY_PORT = 18480
 CEILING_PORT = 18481
@@ -68,11 +69,21 @@ def _sample_errors(url: str, operation: Operation) -> tuple[int, int, bytes]:
             headers = {"content-type": "application/json"}
             if request.authorization:
                 headers["authorization"] = request.authorization
+            if request.accept_encoding:
+                headers["accept-encoding"] = request.accept_encoding
             response = client.post(url, content=request.body, headers=headers)
-            first = first or response.content
+            # As sent: the ceiling serves these bytes, compressed when the gateway's were.
+            first = first or _sent_bytes(response)
             non_2xx += not response.is_success
             graphql_errors += b'"errors"' in response.content
     return non_2xx, graphql_errors, first
+
+
+def _sent_bytes(response: httpx.Response) -> bytes:
+    if "content-encoding" not in response.headers:
+        return response.content
+    encoding = response.headers["content-encoding"]
+    return compression.compress(response.content, encoding)
 
 
 def _prime(url: str, operation: Operation) -> None:
@@ -108,6 +119,8 @@ def _gateway_runs(
             operations.catalog_page(),
             operations.course_details(data),
             operations.my_subscriptions(data, backend.settings.jwt_secret),
+            operations.lesson(data, backend.settings.jwt_secret),
+            operations.compressed(operations.catalog_page()),
         ]
         if search is None:
             notes.append(f"{backend.name}: search skipped: {why}")

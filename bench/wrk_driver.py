@@ -19,12 +19,14 @@ _INSTALL_HINT = "wrk is missing: install it with `apt-get update && apt-get inst
 _LUA_TEMPLATE = """
 local bodies = {%(bodies)s}
 local auths = {%(auths)s}
+local encodings = {%(encodings)s}
 local reqs = {}
 local n = 0
 init = function(args)
   for i, body in ipairs(bodies) do
     local headers = {["Content-Type"] = "application/json"}
     if auths[i] ~= "" then headers["Authorization"] = auths[i] end
+    if encodings[i] ~= "" then headers["Accept-Encoding"] = encodings[i] end
     reqs[i] = wrk.format("POST", "%(path)s", headers, body)
   end
 end
@@ -47,6 +49,7 @@ end
 class LoadRequest:
     body: bytes
     authorization: str = ""
+    accept_encoding: str = ""
 
 
 @dataclass(frozen=True)
@@ -85,7 +88,14 @@ def _lua_string(text: str) -> str:
 def lua_script(requests: Sequence[LoadRequest], path: str) -> str:
     bodies = ",".join(_lua_string(r.body.decode()) for r in requests)
     auths = ",".join(_lua_string(r.authorization) for r in requests)
-    return _LUA_TEMPLATE % {"bodies": bodies, "auths": auths, "path": path, "marker": _MARKER}
+    encodings = ",".join(_lua_string(r.accept_encoding) for r in requests)
+    return _LUA_TEMPLATE % {
+        "bodies": bodies,
+        "auths": auths,
+        "encodings": encodings,
+        "path": path,
+        "marker": _MARKER,
+    }
 
 
 def run_wrk(url: str, requests: Sequence[LoadRequest], seconds: int) -> LoadResult:
@@ -97,7 +107,9 @@ def run_wrk(url: str, requests: Sequence[LoadRequest], seconds: int) -> LoadResu
     try:
         command = ["taskset", "-c", WRK_CORE, wrk, "-t1", f"-c{CONNECTIONS}", f"-d{seconds}s"]
         command += ["--timeout", "5s", "-s", script.name, url]
-        completed = subprocess.run(command, capture_output=True, text=True, check=True)
+        completed = subprocess.run(command, capture_output=True, text=True, check=False)
+        if completed.returncode != 0:
+            raise RuntimeError(f"wrk failed ({completed.returncode}): {completed.stderr[-2000:]}")
     finally:
         Path(script.name).unlink(missing_ok=True)
     return _parse(completed.stdout)

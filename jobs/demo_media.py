@@ -90,15 +90,19 @@ async def store_image(
     course: Course,
     lesson_id: int | None,
     data: bytes,
+    stored_keys: set[str],
 ) -> Asset:
     """Stores a generated PNG and its renditions as a checked asset (a cover when
-    `lesson_id` is None)."""
+    `lesson_id` is None). Renditions are content-addressed: one in `stored_keys` is not
+    written again (the caller keeps the set for a run)."""
     prefix = PUBLIC_PREFIX if lesson_id is None else ""
     width, height, renditions = _renditions(data)
     variants = []
     for rendition in renditions:
         key = f"{prefix}v/{rendition.content_key}.webp"
-        await backends.objects.put(key, rendition.data, "image/webp")
+        if key not in stored_keys:
+            await backends.objects.put(key, rendition.data, "image/webp")
+            stored_keys.add(key)
         variants.append(
             AssetVariant(
                 rendition.name,

@@ -75,14 +75,17 @@ async def _seed_content(backends: Backends, now: datetime) -> int:
     """Every course's demo lessons and exercises (one course per transaction), its category's
     cover, and a keyboard diagram on a beginner course's first lesson."""
     written = 0
+    stored_keys: set[str] = set()
     async for course in _all_courses(backends):
         outline = demo_outline(course)
         lesson_ids = await backends.content.store.bulk_insert(course.id, outline, now)
         written += len(outline)
-        await store_image(backends, course, None, category_cover(course.category))
+        await store_image(backends, course, None, category_cover(course.category), stored_keys)
         layout = next((e.keyboard_layout for _, exercises in outline for e in exercises), None)
         if layout is not None and wants_keyboard_diagram(course, layout):
-            await store_image(backends, course, lesson_ids[0], keyboard_diagram(layout))
+            await store_image(
+                backends, course, lesson_ids[0], keyboard_diagram(layout), stored_keys
+            )
     return written
 
 

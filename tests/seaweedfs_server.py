@@ -128,7 +128,7 @@ class SeaweedServer:
 
     def _command(self) -> list[str]:
         data = self._directory / "data"
-        data.mkdir(exist_ok=True)
+        data.mkdir(parents=True, exist_ok=True)
         taken = {self.port}
         ports = {name: _free_port_pair(taken) for name in ("master", "volume", "filer")}
         ports["s3"] = (self.port, _free_port_pair(taken)[0])
@@ -169,6 +169,7 @@ class SeaweedServer:
     def start(self) -> None:
         self._access_key = f"AK{secrets.token_hex(9).upper()}"
         self._secret_key = secrets.token_urlsafe(30)
+        self._directory.mkdir(parents=True, exist_ok=True)
         self._log = self.log_path.open("ab")
         self._process = subprocess.Popen(
             self._command(), stdout=self._log, stderr=self._log, cwd=self._directory
