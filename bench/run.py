@@ -69,8 +69,8 @@ def _sample_errors(url: str, operation: Operation) -> tuple[int, int, bytes]:
             headers = {"content-type": "application/json"}
             if request.authorization:
                 headers["authorization"] = request.authorization
-            if request.accept_encoding:
-                headers["accept-encoding"] = request.accept_encoding
+            # What wrk sends: no compression unless the operation asks (httpx would ask for br).
+            headers["accept-encoding"] = request.accept_encoding or "identity"
             response = client.post(url, content=request.body, headers=headers)
             # As sent: the ceiling serves these bytes, compressed when the gateway's were.
             first = first or _sent_bytes(response)
@@ -93,7 +93,10 @@ def _prime(url: str, operation: Operation) -> None:
     with httpx.Client(timeout=10) as client:
         for _ in range(PRIME_ROUNDS):
             for request in operation.requests:
-                headers = {"content-type": "application/json"}
+                headers = {
+                    "content-type": "application/json",
+                    "accept-encoding": request.accept_encoding or "identity",
+                }
                 if request.authorization:
                     headers["authorization"] = request.authorization
                 client.post(url, content=request.body, headers=headers)
@@ -120,7 +123,7 @@ def _gateway_runs(
             operations.course_details(data),
             operations.my_subscriptions(data, backend.settings.jwt_secret),
             operations.lesson(data, backend.settings.jwt_secret),
-            operations.compressed(operations.catalog_page()),
+            operations.compressed(operations.lesson(data, backend.settings.jwt_secret)),
         ]
         if search is None:
             notes.append(f"{backend.name}: search skipped: {why}")

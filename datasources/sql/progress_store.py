@@ -112,9 +112,3 @@ class ShardedProgressStore:
             (user_id, course_id),
         )
         return [_standing_from_row(row) for row in rows]
-
-    async def attempt_count(self, user_id: int) -> int:
-        row = await self._shard_for(user_id).fetch_one(
-            "SELECT COUNT(*) FROM exercise_results WHERE user_id = ?", (user_id,)
-        )
-        return 0 if row is None else int(row[0])

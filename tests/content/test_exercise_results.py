@@ -85,8 +85,9 @@ async def test_results_complete_lessons_and_move_the_resume_point(
         "averageAccuracy": None,
         "resumeLesson": {"id": str(first.id), "title": "Home row"},
     }
-    shard_rows = await backends.progress.attempt_count(LEARNER)
-    assert shard_rows == 4
+    shard = backends.uncached_subscriptions.shard_for(LEARNER)
+    rows = await shard.fetch_all("SELECT user_id FROM exercise_results")
+    assert [int(row[0]) for row in rows] == [LEARNER] * 4  # every attempt, on the user's shard
 
 
 async def test_impossible_or_unentitled_results_are_refused_and_write_nothing(
