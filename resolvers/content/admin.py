@@ -7,7 +7,9 @@ caller is known to be an admin.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from datetime import datetime
+from typing import TypeVar
 
 from datasources.sql.content_store import CourseMissing, NotAPermutation
 from records.content import Exercise, ExerciseDraft, Lesson, LessonContent, LessonDraft
@@ -19,6 +21,8 @@ from resolvers.content.validation import (
 from resolvers.context import RequestContext
 from resolvers.errors import Problem, invalid, not_found
 from resolvers.ids import id_or_problem
+
+T = TypeVar("T")
 
 
 async def create_lesson(
@@ -51,22 +55,9 @@ async def create_lesson(
 async def update_lesson(
     ctx: RequestContext, raw_lesson_id: str, changes_of_input: Callable[[], Mapping[str, object]]
 ) -> Lesson | Problem:
-    problem = ctx.admin_problem()
-    if problem is not None:
-        return problem
-    lesson_id = id_or_problem(raw_lesson_id, "id")
-    if isinstance(lesson_id, Problem):
-        return lesson_id
-    changes = changes_of_input()
-    if not changes:
-        return invalid("input", "input: give at least one field to change")
-    problem = check_fields(changes)
-    if problem is not None:
-        return problem
-    try:
-        return await ctx.backends.content.update_lesson(lesson_id, changes, ctx.now)
-    except CourseMissing:
-        return not_found("lesson")
+    return await _update(
+        ctx, raw_lesson_id, changes_of_input, ctx.backends.content.update_lesson, "lesson"
+    )
 
 
 async def reorder_lessons(
@@ -118,12 +109,25 @@ async def update_exercise(
     raw_exercise_id: str,
     changes_of_input: Callable[[], Mapping[str, object]],
 ) -> tuple[Lesson, Exercise] | Problem:
+    return await _update(
+        ctx, raw_exercise_id, changes_of_input, ctx.backends.content.update_exercise, "exercise"
+    )
+
+
+async def _update(
+    ctx: RequestContext,
+    raw_id: str,
+    changes_of_input: Callable[[], Mapping[str, object]],
+    write: Callable[[int, Mapping[str, object], datetime], Awaitable[T]],
+    what: str,
+) -> T | Problem:
+    """Some fields of a lesson or an exercise: admin, id, at least one valid change."""
     problem = ctx.admin_problem()
     if problem is not None:
         return problem
-    exercise_id = id_or_problem(raw_exercise_id, "id")
-    if isinstance(exercise_id, Problem):
-        return exercise_id
+    row_id = id_or_problem(raw_id, "id")
+    if isinstance(row_id, Problem):
+        return row_id
     changes = changes_of_input()
     if not changes:
         return invalid("input", "input: give at least one field to change")
@@ -131,9 +135,9 @@ async def update_exercise(
     if problem is not None:
         return problem
     try:
-        return await ctx.backends.content.update_exercise(exercise_id, changes, ctx.now)
+        return await write(row_id, changes, ctx.now)
     except CourseMissing:
-        return not_found("exercise")
+        return not_found(what)
 
 
 async def reorder_exercises(
