@@ -6,6 +6,8 @@ their folder is served."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import re
 from collections.abc import AsyncIterator
@@ -127,13 +129,18 @@ async def test_the_page_loads_the_files_strawberry_pins_from_the_gateway(
         # Byte for byte the upstream files: the same digests as strawberry's `integrity`.
         assert [digest for _, digest in assets] == _UPSTREAM.findall(get_graphql_ide_html())
         assert len(assets) == 7
-        for path, _ in assets:
-            response = await http.get(path)
+        for path, digest in assets:
+            response = await http.get(path)  # httpx asks for br, gzip and deflate
             assert response.status_code == 200, path
+            assert response.headers["content-encoding"] == "br", path
+            decoded = base64.b64encode(hashlib.sha384(response.content).digest()).decode()
+            assert digest == f"sha384-{decoded}", path
             assert response.headers["cache-control"] == CACHE_CONTROL
             assert response.headers["x-content-type-options"] == "nosniff"
             kind = "text/javascript" if path.endswith(".js") else "text/css"
             assert response.headers["content-type"].startswith(kind), path
+        plain = await http.get(assets[0][0], headers={"accept-encoding": "identity"})
+        assert "content-encoding" not in plain.headers
         licence = await http.get("/graphiql/graphiql-3.8.3/LICENSE")
         assert licence.status_code == 200 and "MIT License" in licence.text
 
