@@ -6,6 +6,10 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Final
+
+MAX_LESSONS_PER_COURSE: Final = 500
+MAX_EXERCISES_PER_LESSON: Final = 100
 
 
 class LessonKind(enum.StrEnum):

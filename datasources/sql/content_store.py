@@ -18,6 +18,8 @@ from datasources.sql import event_outbox
 from datasources.sql.engine import Row, SqlEngine, SqlExecutor
 from datasources.sql.timestamps import from_db_required
 from records.content import (
+    MAX_EXERCISES_PER_LESSON,
+    MAX_LESSONS_PER_COURSE,
     Exercise,
     ExerciseDraft,
     KeyboardLayout,
@@ -56,6 +58,11 @@ _EXERCISE_UPDATABLE: dict[str, Callable[[Any], object]] = {
 
 class CourseMissing(Exception):
     """The course, lesson or exercise a content write names does not exist."""
+
+
+class ParentFull(Exception):
+    """The course already has MAX_LESSONS_PER_COURSE lessons, or the lesson
+    MAX_EXERCISES_PER_LESSON exercises."""
 
 
 class NotAPermutation(Exception):
@@ -170,10 +177,12 @@ class SqlContentStore:
         self, course_id: int, draft: LessonDraft, position: int | None, now: datetime
     ) -> Lesson:
         """At `position` (1-based; later lessons move down one), or last when None or past
-        the end. Raises CourseMissing."""
+        the end. Raises CourseMissing, ParentFull."""
         async with self.engine.transaction() as tx:
             await self._lock_course(tx, course_id)
             count = await _count(tx, "course_lessons", "course_id", course_id)
+            if count >= MAX_LESSONS_PER_COURSE:
+                raise ParentFull(f"course {course_id}")
             at = count + 1 if position is None else max(1, min(position, count + 1))
             await tx.execute(
                 "UPDATE course_lessons SET position = position + 1"
@@ -219,10 +228,13 @@ class SqlContentStore:
     async def create_exercise(
         self, lesson_id: int, draft: ExerciseDraft, now: datetime
     ) -> tuple[Lesson, Exercise]:
-        """Appended to the lesson. Raises CourseMissing."""
+        """Appended to the lesson. Raises CourseMissing, ParentFull."""
         async with self.engine.transaction() as tx:
             course_id = await self._lock_course_of_lesson(tx, lesson_id)
-            position = await _count(tx, "lesson_exercises", "lesson_id", lesson_id) + 1
+            count = await _count(tx, "lesson_exercises", "lesson_id", lesson_id)
+            if count >= MAX_EXERCISES_PER_LESSON:
+                raise ParentFull(f"lesson {lesson_id}")
+            position = count + 1
             exercise_id = await tx.insert(
                 _INSERT_EXERCISE, _exercise_params(lesson_id, position, draft)
             )

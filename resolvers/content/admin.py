@@ -11,13 +11,17 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime
 from typing import TypeVar
 
-from datasources.sql.content_store import CourseMissing, NotAPermutation
-from records.content import Exercise, ExerciseDraft, Lesson, LessonContent, LessonDraft
-from resolvers.content.validation import (
+from datasources.sql.content_store import CourseMissing, NotAPermutation, ParentFull
+from records.content import (
     MAX_EXERCISES_PER_LESSON,
     MAX_LESSONS_PER_COURSE,
-    check_fields,
+    Exercise,
+    ExerciseDraft,
+    Lesson,
+    LessonContent,
+    LessonDraft,
 )
+from resolvers.content.validation import check_fields
 from resolvers.context import RequestContext
 from resolvers.errors import Problem, invalid, not_found
 from resolvers.ids import id_or_problem
@@ -43,13 +47,12 @@ async def create_lesson(
         problem = invalid("position", "position: 1 or more (past the end: last)")
     if problem is not None:
         return problem
-    outline = (await ctx.backends.content.store.outlines([course_id]))[course_id]
-    if len(outline) >= MAX_LESSONS_PER_COURSE:
-        return invalid("courseId", f"courseId: a course has at most {MAX_LESSONS_PER_COURSE}")
     try:
         return await ctx.backends.content.create_lesson(course_id, draft, position, ctx.now)
     except CourseMissing:
         return not_found("course")
+    except ParentFull:
+        return invalid("courseId", f"courseId: a course has at most {MAX_LESSONS_PER_COURSE}")
 
 
 async def update_lesson(
@@ -63,21 +66,12 @@ async def update_lesson(
 async def reorder_lessons(
     ctx: RequestContext, raw_course_id: str, raw_lesson_ids: Sequence[str]
 ) -> list[Lesson] | Problem:
-    problem = ctx.admin_problem()
-    if problem is not None:
-        return problem
-    course_id = id_or_problem(raw_course_id, "courseId")
-    if isinstance(course_id, Problem):
-        return course_id
-    lesson_ids = _ids(raw_lesson_ids, "lessonIds", MAX_LESSONS_PER_COURSE)
-    if isinstance(lesson_ids, Problem):
-        return lesson_ids
-    try:
-        return await ctx.backends.content.reorder_lessons(course_id, lesson_ids, ctx.now)
-    except CourseMissing:
-        return not_found("course")
-    except NotAPermutation:
-        return invalid("lessonIds", "lessonIds: name every lesson of the course exactly once")
+    return await _reorder(
+        ctx,
+        (raw_course_id, "courseId", "course"),
+        (raw_lesson_ids, "lessonIds", "lesson", MAX_LESSONS_PER_COURSE),
+        ctx.backends.content.reorder_lessons,
+    )
 
 
 async def create_exercise(
@@ -93,15 +87,12 @@ async def create_exercise(
     problem = check_fields(dataclasses.asdict(draft))
     if problem is not None:
         return problem
-    existing = (await ctx.backends.content.store.lesson_contents([lesson_id])).get(lesson_id)
-    if existing is None:
-        return not_found("lesson")
-    if len(existing.exercises) >= MAX_EXERCISES_PER_LESSON:
-        return invalid("lessonId", f"lessonId: a lesson has at most {MAX_EXERCISES_PER_LESSON}")
     try:
         return await ctx.backends.content.create_exercise(lesson_id, draft, ctx.now)
     except CourseMissing:
         return not_found("lesson")
+    except ParentFull:
+        return invalid("lessonId", f"lessonId: a lesson has at most {MAX_EXERCISES_PER_LESSON}")
 
 
 async def update_exercise(
@@ -143,21 +134,39 @@ async def _update(
 async def reorder_exercises(
     ctx: RequestContext, raw_lesson_id: str, raw_exercise_ids: Sequence[str]
 ) -> LessonContent | Problem:
+    return await _reorder(
+        ctx,
+        (raw_lesson_id, "lessonId", "lesson"),
+        (raw_exercise_ids, "exerciseIds", "exercise", MAX_EXERCISES_PER_LESSON),
+        ctx.backends.content.reorder_exercises,
+    )
+
+
+async def _reorder(
+    ctx: RequestContext,
+    parent: tuple[str, str, str],
+    children: tuple[Sequence[str], str, str, int],
+    write: Callable[[int, Sequence[int], datetime], Awaitable[T]],
+) -> T | Problem:
+    """Every child of a parent in a new order: parent (raw id, field, what), children (raw
+    ids, field, what, most)."""
+    raw_parent_id, parent_field, parent_name = parent
+    raw_ids, field, name, most = children
     problem = ctx.admin_problem()
     if problem is not None:
         return problem
-    lesson_id = id_or_problem(raw_lesson_id, "lessonId")
-    if isinstance(lesson_id, Problem):
-        return lesson_id
-    exercise_ids = _ids(raw_exercise_ids, "exerciseIds", MAX_EXERCISES_PER_LESSON)
-    if isinstance(exercise_ids, Problem):
-        return exercise_ids
+    parent_id = id_or_problem(raw_parent_id, parent_field)
+    if isinstance(parent_id, Problem):
+        return parent_id
+    ids = _ids(raw_ids, field, most)
+    if isinstance(ids, Problem):
+        return ids
     try:
-        return await ctx.backends.content.reorder_exercises(lesson_id, exercise_ids, ctx.now)
+        return await write(parent_id, ids, ctx.now)
     except CourseMissing:
-        return not_found("lesson")
+        return not_found(parent_name)
     except NotAPermutation:
-        return invalid("exerciseIds", "exerciseIds: name every exercise of the lesson exactly once")
+        return invalid(field, f"{field}: name every {name} of the {parent_name} exactly once")
 
 
 def _ids(raw_ids: Sequence[str], field: str, most: int) -> list[int] | Problem:

@@ -10,8 +10,6 @@ from resolvers.catalog.validation import input_name
 from resolvers.content.progress import MAX_WPM
 from resolvers.errors import Problem, invalid
 
-MAX_LESSONS_PER_COURSE = 500
-MAX_EXERCISES_PER_LESSON = 100
 MAX_EXERCISE_CHARACTERS = 5000
 MAX_LESSON_SECONDS = 24 * 3600
 

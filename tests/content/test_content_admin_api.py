@@ -7,6 +7,7 @@ import asyncio
 from typing import Any
 
 import httpx
+import pytest
 
 from datasources.backends import Backends
 from datasources.sql import event_outbox
@@ -188,4 +189,19 @@ async def test_permission_before_input_and_invalid_input_writes_nothing(
         client, UPDATE_EXERCISE, {"id": "987654", "input": {"targetWpm": 30}}, ADMIN
     )
     assert no_exercise["data"]["updateExercise"]["__typename"] == "NotFound"
+    assert await written(backends) == before
+
+
+async def test_a_full_lesson_takes_no_more_exercises(
+    client: httpx.AsyncClient, backends: Backends, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("datasources.sql.content_store.MAX_EXERCISES_PER_LESSON", 2)
+    course = await add_course(backends)
+    lesson = await add_lesson(backends, course, "Home row", exercises=2)
+    before = await written(backends)
+    refused = await graphql(
+        client, CREATE_EXERCISE, {"l": str(lesson.id), "input": _exercise_input()}, ADMIN
+    )
+    answer = refused["data"]["createExercise"]
+    assert (answer["__typename"], answer["field"]) == ("InvalidInput", "lessonId")
     assert await written(backends) == before
