@@ -3,11 +3,12 @@ the CDN's edge caches instead of the bucket. CloudFront checks an RSA-SHA1 signa
 policy (which URL, until when) against a public key registered with the distribution; the
 gateway holds the private key and signs per request.
 
-One object gets a canned-policy URL (`url`). A video lesson is an HLS folder (a playlist plus
-many segments), so `prefix_url` and `prefix_cookies` grant the whole prefix with a custom policy
-whose resource ends in `*`: the signed query of the playlist URL, or the three signed cookies,
-are then valid for every segment under it. The cookies only reach CloudFront when `base_url` is
-a domain the site may set cookies for; set them with `Path=/<prefix>`, `Secure` and `HttpOnly`.
+One object gets a canned-policy URL (`url`). A video lesson is an HLS folder (playlists and
+many segments), so `prefix_urls` grants the whole prefix once, with a custom policy whose
+resource ends in `*`, and puts that one signed query on the link of every file it is asked for:
+one RSA signature per playlist the gateway serves, not one per segment. (CloudFront's other
+prefix grant, signed cookies, only reaches it when the CDN is on a domain the site may set
+cookies for; query grants work from any origin.)
 """
 
 from __future__ import annotations
@@ -15,17 +16,17 @@ from __future__ import annotations
 import base64
 import json
 import re
+from collections.abc import Sequence
 from datetime import datetime
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 from botocore.signers import CloudFrontSigner
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from datasources.objects.store import checked_key
+from datasources.objects.store import checked_key, keys_under
 
-PLAYLIST = "index.m3u8"
 _KEY_PAIR_ID = re.compile(r"^[A-Za-z0-9]{1,128}$")
 _KEY_BITS = 2048  # the only RSA size CloudFront accepts for a public key
 _B64 = bytes.maketrans(b"+=/", b"-_~")  # CloudFront's URL-safe alphabet
@@ -48,28 +49,23 @@ class CloudFrontLinks:
         )
         return signed
 
-    def prefix_url(self, prefix: str, expires_at: datetime) -> str:
-        """A link to the folder's playlist whose signed query grants everything under `prefix`
-        (which ends in `/`) until `expires_at`."""
-        policy = self._prefix_policy(prefix, expires_at)
-        signed: str = self._signer.generate_presigned_url(
-            f"{self._base_url}/{quote(prefix)}{PLAYLIST}", policy=policy
-        )
-        return signed
-
-    def prefix_cookies(self, prefix: str, expires_at: datetime) -> dict[str, str]:
-        """The signed cookies granting everything under `prefix` until `expires_at`."""
+    def prefix_urls(self, prefix: str, keys: Sequence[str], expires_at: datetime) -> list[str]:
+        """Links to `keys` (each under `prefix`, which ends in `/`), all carrying one signed
+        query that grants everything under `prefix` until `expires_at`."""
         policy = self._prefix_policy(prefix, expires_at).encode()
-        return {
-            "CloudFront-Policy": _b64(policy),
-            "CloudFront-Signature": _b64(self._sign(policy)),
-            "CloudFront-Key-Pair-Id": self._key_pair_id,
-        }
+        grant = urlencode(
+            {
+                "Policy": _b64(policy),
+                "Signature": _b64(self._sign(policy)),
+                "Key-Pair-Id": self._key_pair_id,
+            }
+        )
+        return [f"{self._base_url}/{quote(key)}?{grant}" for key in keys_under(prefix, keys)]
 
     def _prefix_policy(self, prefix: str, expires_at: datetime) -> str:
         if not prefix.endswith("/"):
             raise ValueError(f"a key prefix ends with '/': {prefix!r}")
-        checked_key(f"{prefix}{PLAYLIST}")
+        checked_key(f"{prefix}index.m3u8")  # a prefix of keys the gateway could make
         # The slash before `*` keeps hls/42/ from granting hls/420/.
         return custom_policy(f"{self._base_url}/{quote(prefix)}*", expires_at)
 

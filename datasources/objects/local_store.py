@@ -10,7 +10,7 @@ import hashlib
 import os
 import secrets
 import shutil
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
@@ -25,6 +25,7 @@ from datasources.objects.store import (
     StoredObject,
     UploadTarget,
     checked_key,
+    keys_under,
 )
 
 UPLOAD_PATH = "/content-uploads"
@@ -137,6 +138,9 @@ class LocalObjectStore:
         signature = self._signer.sign(read_parts(key, expires))
         query = urlencode({"expires": expires, "signature": signature})
         return f"{self._base_url}{READ_PATH}{quote(checked_key(key))}?{query}"
+
+    async def read_urls(self, prefix: str, keys: Sequence[str], expires_at: datetime) -> list[str]:
+        return [await self.read_url(key, expires_at) for key in keys_under(prefix, keys)]
 
     def public_url(self, key: str) -> str:
         if not checked_key(key).startswith(PUBLIC_PREFIX):

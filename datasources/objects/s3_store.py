@@ -5,7 +5,7 @@ length), presigned GETs for reads, or CloudFront signed URLs when a CDN serves t
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from contextlib import AsyncExitStack
 from datetime import UTC, datetime
 from typing import Any
@@ -22,6 +22,7 @@ from datasources.objects.store import (
     StoredObject,
     UploadTarget,
     checked_key,
+    keys_under,
 )
 
 _MISSING_CODES = frozenset({"404", "NoSuchKey", "NotFound", "412", "PreconditionFailed"})
@@ -158,6 +159,11 @@ class S3ObjectStore:
             ExpiresIn=_seconds_until(expires_at),
         )
         return url
+
+    async def read_urls(self, prefix: str, keys: Sequence[str], expires_at: datetime) -> list[str]:
+        if self._cdn is not None:
+            return self._cdn.prefix_urls(prefix, keys, expires_at)
+        return [await self.read_url(key, expires_at) for key in keys_under(prefix, keys)]
 
     def public_url(self, key: str) -> str:
         if not checked_key(key).startswith(PUBLIC_PREFIX):

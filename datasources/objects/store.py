@@ -11,7 +11,7 @@ public objects (course covers).
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -33,6 +33,16 @@ def checked_key(key: str) -> str:
     if len(key) > 512 or not KEY_PATTERN.match(key):
         raise ValueError(f"not an object key: {key!r}")
     return key
+
+
+def keys_under(prefix: str, keys: Sequence[str]) -> Sequence[str]:
+    """`keys`, each checked to be a key under `prefix` (which ends in `/`)."""
+    if not prefix.endswith("/"):
+        raise ValueError(f"a key prefix ends with '/': {prefix!r}")
+    for key in keys:
+        if not checked_key(key).startswith(prefix):
+            raise ValueError(f"{key!r} is not under {prefix!r}")
+    return keys
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +98,11 @@ class ObjectStore(Protocol):
 
     async def read_url(self, key: str, expires_at: datetime) -> str:
         """A signed link to the object, valid until `expires_at`."""
+        ...
+
+    async def read_urls(self, prefix: str, keys: Sequence[str], expires_at: datetime) -> list[str]:
+        """Signed links to `keys`, all under `prefix` (which ends in `/`), valid until
+        `expires_at`: an HLS folder's files. A CDN grants the prefix once for all of them."""
         ...
 
     def public_url(self, key: str) -> str:

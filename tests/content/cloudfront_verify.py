@@ -1,6 +1,6 @@
 """What CloudFront checks before it answers a signed request, for the tests (CloudFront itself is
 out of reach): the key pair id, the RSA-SHA1 signature over the policy (rebuilt from the URL and
-`Expires` for a canned policy, decoded from `Policy` or the cookie for a custom one), that the
+`Expires` for a canned policy, decoded from `Policy` for a custom one), that the
 policy's resource is the requested URL (a custom policy's may hold `*` and `?` wildcards), and
 the time window."""
 
@@ -10,7 +10,6 @@ import base64
 import binascii
 import json
 import re
-from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
@@ -55,22 +54,6 @@ def verify_url(url: str, public_key: rsa.RSAPublicKey, key_pair_id: str, now: da
     policy = decode_b64(signing["Policy"])
     _check_signature(public_key, signature, policy)
     return _check_custom_policy(policy, requested, now)
-
-
-def verify_cookies(
-    url: str,
-    cookies: Mapping[str, str],
-    public_key: rsa.RSAPublicKey,
-    key_pair_id: str,
-    now: datetime,
-) -> str:
-    """The resource the signed cookies grant for a request to `url`; raises CloudFrontRefused."""
-    _check_key_pair_id(cookies.get("CloudFront-Key-Pair-Id"), key_pair_id)
-    if "CloudFront-Policy" not in cookies:
-        raise CloudFrontRefused("no CloudFront-Policy cookie (canned cookies need Expires)")
-    policy = decode_b64(cookies["CloudFront-Policy"])
-    _check_signature(public_key, decode_b64(cookies.get("CloudFront-Signature", "")), policy)
-    return _check_custom_policy(policy, url, now)
 
 
 def canned_policy(resource: str, expires: int) -> str:

@@ -17,7 +17,6 @@ from datasources.objects.cloudfront import CloudFrontLinks
 from tests.content.cloudfront_verify import (
     CloudFrontRefused,
     decode_b64,
-    verify_cookies,
     verify_url,
 )
 
@@ -27,6 +26,7 @@ NOW = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
 EXPIRES_AT = NOW + timedelta(minutes=10)
 KEY = "a/7/3f2c9a.png"
 HLS = "hls/42/"
+SEGMENT = "hls/42/segment-00017.ts"
 
 
 def _pem(
@@ -119,15 +119,20 @@ def test_expires_is_whole_unix_seconds_never_after_the_asked_expiry(
     # The same instant in another zone signs the same link.
     india = expires_at.astimezone(timezone(timedelta(hours=5, minutes=30)))
     assert links.url(KEY, india) == links.url(KEY, expires_at)
-    assert links.prefix_cookies(HLS, india) == links.prefix_cookies(HLS, expires_at)
+    assert links.prefix_urls(HLS, [SEGMENT], india) == links.prefix_urls(HLS, [SEGMENT], expires_at)
 
 
-def test_the_prefix_url_grants_the_folder_and_nothing_beside_it(
+def test_one_prefix_grant_signs_every_file_of_the_folder_and_nothing_beside_it(
     links: CloudFrontLinks, public_key: rsa.RSAPublicKey
 ) -> None:
-    url = links.prefix_url(HLS, EXPIRES_AT)
-    assert url.startswith(f"{BASE}/{HLS}index.m3u8?Policy=")
+    keys = ["hls/42/index.m3u8", SEGMENT, "hls/42/720p/segment-00003.ts"]
+    urls = links.prefix_urls(HLS, keys, EXPIRES_AT)
+    assert [urlsplit(url).path for url in urls] == [f"/{key}" for key in keys]
+    assert len({urlsplit(url).query for url in urls}) == 1  # one signature for the folder
+    url = urls[0]
     assert set(_query(url)) == {"Policy", "Signature", "Key-Pair-Id"}
+    for name in ("Policy", "Signature"):
+        assert not set("+=/") & set(_query(url)[name]), name
     policy = decode_b64(_query(url)["Policy"])
     assert json.loads(policy) == {
         "Statement": [
@@ -143,70 +148,41 @@ def test_the_prefix_url_grants_the_folder_and_nothing_beside_it(
     )
 
     just_before = EXPIRES_AT - timedelta(seconds=1)
-    for path in ("hls/42/index.m3u8", "hls/42/segment-00017.ts", "hls/42/720p/segment-00003.ts"):
-        granted = verify_url(_with_query(url, path), public_key, KEY_PAIR_ID, just_before)
-        assert granted == f"{BASE}/hls/42/*"
+    for signed in urls:
+        assert verify_url(signed, public_key, KEY_PAIR_ID, just_before) == f"{BASE}/hls/42/*"
     for path in ("hls/43/segment-00017.ts", "hls/420/segment-00017.ts", "hls/42", "a/42/x.png"):
         with pytest.raises(CloudFrontRefused, match="does not grant"):
             verify_url(_with_query(url, path), public_key, KEY_PAIR_ID, NOW)
     with pytest.raises(CloudFrontRefused, match="expired"):
-        verify_url(_with_query(url, "hls/42/segment-00017.ts"), public_key, KEY_PAIR_ID, EXPIRES_AT)
+        verify_url(urls[1], public_key, KEY_PAIR_ID, EXPIRES_AT)
+    signature = _query(url)["Signature"]
+    forged = url.replace(signature, _other_char(signature, len(signature) // 2))
+    with pytest.raises(CloudFrontRefused, match="signature does not match"):
+        verify_url(forged, public_key, KEY_PAIR_ID, NOW)
 
 
 def test_widening_the_prefix_policy_fails_its_signature(
     links: CloudFrontLinks, public_key: rsa.RSAPublicKey
 ) -> None:
-    url = links.prefix_url(HLS, EXPIRES_AT)
+    (url,) = links.prefix_urls(HLS, [SEGMENT], EXPIRES_AT)
     policy = _query(url)["Policy"]
-    wider = links.prefix_url("hls/", EXPIRES_AT)
+    (wider,) = links.prefix_urls("hls/", [SEGMENT], EXPIRES_AT)
     forged = url.replace(policy, _query(wider)["Policy"])
     with pytest.raises(CloudFrontRefused, match="signature does not match"):
         verify_url(_with_query(forged, "hls/43/segment-00017.ts"), public_key, KEY_PAIR_ID, NOW)
-    later = links.prefix_url(HLS, EXPIRES_AT + timedelta(days=1))
+    (later,) = links.prefix_urls(HLS, [SEGMENT], EXPIRES_AT + timedelta(days=1))
     forged = url.replace(policy, _query(later)["Policy"])
     with pytest.raises(CloudFrontRefused, match="signature does not match"):
         verify_url(forged, public_key, KEY_PAIR_ID, NOW)
-
-
-def test_prefix_cookies_grant_the_folder_in_cloudfront_base64(
-    links: CloudFrontLinks, public_key: rsa.RSAPublicKey
-) -> None:
-    cookies = links.prefix_cookies(HLS, EXPIRES_AT)
-    assert set(cookies) == {"CloudFront-Policy", "CloudFront-Signature", "CloudFront-Key-Pair-Id"}
-    assert cookies["CloudFront-Key-Pair-Id"] == KEY_PAIR_ID
-    for name in ("CloudFront-Policy", "CloudFront-Signature"):
-        assert not set("+=/") & set(cookies[name]), name
-    # The same grant as the prefix URL's.
-    assert cookies["CloudFront-Policy"] == _query(links.prefix_url(HLS, EXPIRES_AT))["Policy"]
-    assert b" " not in decode_b64(cookies["CloudFront-Policy"])
-
-    just_before = EXPIRES_AT - timedelta(seconds=1)
-    for path in ("hls/42/index.m3u8", "hls/42/segment-00017.ts"):
-        granted = verify_cookies(f"{BASE}/{path}", cookies, public_key, KEY_PAIR_ID, just_before)
-        assert granted == f"{BASE}/hls/42/*"
-    for path in ("hls/43/segment-00017.ts", "hls/420/segment-00017.ts"):
-        with pytest.raises(CloudFrontRefused, match="does not grant"):
-            verify_cookies(f"{BASE}/{path}", cookies, public_key, KEY_PAIR_ID, NOW)
-    with pytest.raises(CloudFrontRefused, match="expired"):
-        verify_cookies(
-            f"{BASE}/hls/42/segment-00017.ts", cookies, public_key, KEY_PAIR_ID, EXPIRES_AT
-        )
-
-    signature = cookies["CloudFront-Signature"]
-    forged = {**cookies, "CloudFront-Signature": _other_char(signature, len(signature) // 2)}
-    with pytest.raises(CloudFrontRefused, match="signature does not match"):
-        verify_cookies(f"{BASE}/hls/42/segment-00017.ts", forged, public_key, KEY_PAIR_ID, NOW)
-    wider = links.prefix_cookies("hls/", EXPIRES_AT)["CloudFront-Policy"]
-    forged = {**cookies, "CloudFront-Policy": wider}
-    with pytest.raises(CloudFrontRefused, match="signature does not match"):
-        verify_cookies(f"{BASE}/hls/43/segment-00017.ts", forged, public_key, KEY_PAIR_ID, NOW)
 
 
 def test_a_trailing_slash_on_the_base_url_changes_nothing(private_key: rsa.RSAPrivateKey) -> None:
     with_slash = CloudFrontLinks(f"{BASE}/", KEY_PAIR_ID, _pem(private_key))
     without = CloudFrontLinks(BASE, KEY_PAIR_ID, _pem(private_key))
     assert with_slash.url(KEY, EXPIRES_AT) == without.url(KEY, EXPIRES_AT)
-    assert with_slash.prefix_url(HLS, EXPIRES_AT) == without.prefix_url(HLS, EXPIRES_AT)
+    assert with_slash.prefix_urls(HLS, [SEGMENT], EXPIRES_AT) == without.prefix_urls(
+        HLS, [SEGMENT], EXPIRES_AT
+    )
 
 
 def test_a_traditional_rsa_pem_is_accepted(
@@ -223,18 +199,17 @@ def test_keys_and_prefixes_the_gateway_would_not_make_are_refused(links: CloudFr
         with pytest.raises(ValueError, match="not an object key"):
             links.url(key, EXPIRES_AT)
     with pytest.raises(ValueError, match="ends with '/'"):
-        links.prefix_url("hls/42", EXPIRES_AT)
-    with pytest.raises(ValueError, match="ends with '/'"):
-        links.prefix_cookies("hls/42", EXPIRES_AT)
+        links.prefix_urls("hls/42", [SEGMENT], EXPIRES_AT)
     for prefix in ("/", "hls//", "../hls/42/", "/hls/42/", "hls/*/"):
         with pytest.raises(ValueError, match="not an object key"):
-            links.prefix_url(prefix, EXPIRES_AT)
-        with pytest.raises(ValueError, match="not an object key"):
-            links.prefix_cookies(prefix, EXPIRES_AT)
+            links.prefix_urls(prefix, [], EXPIRES_AT)
+    for key in ("hls/43/segment-00017.ts", "hls/420/x.ts", "hls/42/../43/x.ts"):
+        with pytest.raises(ValueError, match=r"not under|not an object key"):
+            links.prefix_urls(HLS, [key], EXPIRES_AT)
     with pytest.raises(ValueError, match="time zone"):
         links.url(KEY, EXPIRES_AT.replace(tzinfo=None))
     with pytest.raises(ValueError, match="time zone"):
-        links.prefix_cookies(HLS, EXPIRES_AT.replace(tzinfo=None))
+        links.prefix_urls(HLS, [SEGMENT], EXPIRES_AT.replace(tzinfo=None))
 
 
 def test_a_non_rsa_or_unreadable_key_is_refused_without_echoing_it(
