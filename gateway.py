@@ -24,6 +24,7 @@ from http_api.graphiql import graphiql_asset_routes
 from http_api.graphql_endpoint import GraphQLEndpoint
 from http_api.health import health_routes
 from http_api.learn_page import learn_page_routes
+from http_api.playlists import playlist_routes
 from http_api.response_caches import response_cache_chain
 from http_api.response_caches.catalog_changes import following
 from http_api.sandbox_checkout import sandbox_checkout_routes
@@ -80,6 +81,7 @@ def create_app(settings: Settings | None = None, backends: Backends | None = Non
             *graphiql_asset_routes(),
             *webhook_routes(current_backends),
             *content_file_routes(current_backends),
+            *playlist_routes(current_backends),
             *health_routes(current_backends, CONSUMER_KINDS),
             *admin_analytics_routes(),
             # The sandbox checkout page: embedded mode only.

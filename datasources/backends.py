@@ -23,7 +23,8 @@ from datasources.events.jetstream_log import JetStreamEventLog
 from datasources.events.log import EventLog
 from datasources.events.table_log import TableEventLog
 from datasources.ids import IdGenerator
-from datasources.objects.factory import open_object_store
+from datasources.objects.factory import content_signer, open_object_store, public_base_url
+from datasources.objects.hls_playlists import HlsPlaylists
 from datasources.objects.store import ObjectStore
 from datasources.payments.factory import payment_provider
 from datasources.payments.provider import PaymentProvider
@@ -70,6 +71,7 @@ class Backends:
     catalog: CachedCatalog
     subscriptions: CachedSubscriptions
     objects: ObjectStore  # course media
+    playlists: HlsPlaylists  # video folders' playlists, served with signed links
     ids: IdGenerator = field(default_factory=IdGenerator)
     payments: PaymentProvider = field(default_factory=SandboxProvider)
     search: SearchEngine = field(default_factory=UnavailableSearchEngine)
@@ -237,6 +239,12 @@ async def open_backends(settings: Settings) -> Backends:
         event_log=await JetStreamEventLog.connect(settings.nats_url) if settings.nats_url else None,
         series_store=_influxdb(settings),
         objects=objects,
+        playlists=HlsPlaylists(
+            objects,
+            content_signer(settings),
+            public_base_url(settings),
+            settings.content_link_ttl_seconds,
+        ),
         link_ttl_seconds=settings.content_link_ttl_seconds,
     )
 

@@ -117,13 +117,15 @@ def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
 
 
 def with_s3(settings: Settings, server: SeaweedServer, bucket: str) -> Settings:
-    """Production keeps media in S3-compatible storage: the session's SeaweedFS."""
+    """Production keeps media in S3-compatible storage (the session's SeaweedFS) and signs video
+    playlist links with a key of its own."""
     return dataclasses.replace(
         settings,
         s3_bucket=bucket,
         s3_endpoint_url=server.endpoint_url,
         s3_access_key_id=server.access_key,
         s3_secret_access_key=server.secret_key,
+        content_signing_key=secrets.token_urlsafe(32),
     )
 
 

@@ -31,6 +31,11 @@ def check_object_store_settings(settings: Settings) -> None:
         )
     if any(cdn) and settings.s3_bucket is None:
         raise ConfigurationError("CloudFront serves an S3 bucket: set COURSEGATE_S3_BUCKET too")
+    if settings.production and not settings.content_signing_key:
+        raise ConfigurationError(
+            "a production configuration signs video playlist links with a key every gateway"
+            " shares: set COURSEGATE_CONTENT_SIGNING_KEY (at least 32 bytes)"
+        )
     if (settings.s3_access_key_id is None) != (settings.s3_secret_access_key is None):
         raise ConfigurationError(
             "set both COURSEGATE_S3_ACCESS_KEY_ID and COURSEGATE_S3_SECRET_ACCESS_KEY, or"
@@ -71,7 +76,15 @@ async def open_object_store(settings: Settings) -> ObjectStore:
             settings.s3_public_base_url or settings.cdn_base_url,
             cdn,
         ).open()
-    key = settings.content_signing_key or local_secret(settings.data_dir, "content-signing-key")
     return LocalObjectStore(
-        settings.data_dir / "objects", LinkSigner(key.encode()), public_base_url(settings)
+        settings.data_dir / "objects", content_signer(settings), public_base_url(settings)
     )
+
+
+def content_signer(settings: Settings) -> LinkSigner:
+    """The gateway's own media links: the embedded store's, and video playlists' everywhere."""
+    key = settings.content_signing_key or local_secret(settings.data_dir, "content-signing-key")
+    try:
+        return LinkSigner(key.encode())
+    except ValueError as error:
+        raise ConfigurationError(f"COURSEGATE_CONTENT_SIGNING_KEY: {error}") from None

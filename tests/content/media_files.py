@@ -1,5 +1,6 @@
 """Uploading and fetching media the way a browser does: the form POST goes to the gateway (the
-embedded store) or to SeaweedFS (S3), links are fetched from wherever they point."""
+embedded store) or to SeaweedFS (S3), links are fetched from wherever they point (video
+playlists from the gateway on every backend)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import httpx
 from PIL import Image
 
 from datasources.backends import Backends
+from datasources.objects.hls_playlists import PLAYLIST_PATH
 from datasources.objects.local_store import LocalObjectStore
 
 
@@ -45,8 +47,8 @@ async def fetch(
     url: str,
     headers: Mapping[str, str] | None = None,
 ) -> httpx.Response:
-    if _served_by_gateway(backends):
-        parts = urlsplit(url)
+    parts = urlsplit(url)
+    if _served_by_gateway(backends) or parts.path.startswith(PLAYLIST_PATH):
         return await client.get(f"{parts.path}?{parts.query}", headers=dict(headers or {}))
     async with httpx.AsyncClient() as outside:
         return await outside.get(url, headers=dict(headers or {}))
