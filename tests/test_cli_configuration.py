@@ -60,6 +60,20 @@ def test_production_without_object_storage_does_not_serve(tmp_path: Path) -> Non
     assert "Traceback" not in refused.stderr
 
 
+def test_production_without_a_shared_link_signing_key_does_not_serve(tmp_path: Path) -> None:
+    configured = {
+        "RAZORPAY_KEY_ID": "rzp_live_configured",
+        "RAZORPAY_KEY_SECRET": "from-the-environment",
+        "RAZORPAY_WEBHOOK_SECRET": "from-the-environment-too",
+        "COURSEGATE_S3_BUCKET": "coursegate-media",
+    }
+    refused = _coursegate(tmp_path, {**PRODUCTION, **configured}, "serve")
+    assert refused.returncode == 2
+    assert "set COURSEGATE_CONTENT_SIGNING_KEY" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    assert not (tmp_path / "content-signing-key").exists()  # no key of one pod's own
+
+
 @pytest.mark.parametrize("command", [["serve"], ["token", "--user", "1"]])
 def test_production_without_a_token_key_does_not_start(tmp_path: Path, command: list[str]) -> None:
     env = {k: v for k, v in PRODUCTION.items() if k != "COURSEGATE_JWT_SECRET"}

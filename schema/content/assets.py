@@ -8,7 +8,9 @@ from typing import Annotated
 import strawberry
 
 from records.content import AssetKind
-from resolvers.content.assets import SignedAsset, UploadGrant
+from resolvers.content.assets import SignedAsset
+from resolvers.content.uploads import UploadGrant
+from resolvers.content.video_folders import FolderUploadGrant
 from schema.common.problems import NotEntitled
 
 strawberry.enum(AssetKind, name="AssetKind")
@@ -32,7 +34,10 @@ class AssetType:
     bytes: int
     width: int | None
     height: int | None
-    url: str = strawberry.field(description="A signed link, valid until expiresAt")
+    url: str = strawberry.field(
+        description="A signed link, valid until expiresAt; a video folder's is its playlist's"
+        " (application/vnd.apple.mpegurl), whose segments stay playable for its running time"
+    )
     expires_at: datetime | None = strawberry.field(description="null: a public, lasting URL")
     variants: list[AssetVariantType]
 
@@ -110,6 +115,38 @@ class AssetUpload:
             asset_id=strawberry.ID(str(grant.asset_id)),
             url=grant.url,
             fields=[UploadField(name=k, value=v) for k, v in grant.fields.items()],
+            expires_at=grant.expires_at,
+        )
+
+
+@strawberry.type(description="POST each file's form to its `url`, as for AssetUpload")
+class VideoFileUpload:
+    path: str
+    url: str
+    fields: list[UploadField]
+
+
+@strawberry.type(
+    description="One form per file of the folder; when every file is uploaded, call"
+    " completeAssetUpload(assetId)"
+)
+class VideoUpload:
+    asset_id: strawberry.ID
+    files: list[VideoFileUpload]
+    expires_at: datetime
+
+    @classmethod
+    def from_grant(cls, grant: FolderUploadGrant) -> VideoUpload:
+        return cls(
+            asset_id=strawberry.ID(str(grant.asset_id)),
+            files=[
+                VideoFileUpload(
+                    path=file.path,
+                    url=file.url,
+                    fields=[UploadField(name=k, value=v) for k, v in file.fields.items()],
+                )
+                for file in grant.files
+            ],
             expires_at=grant.expires_at,
         )
 

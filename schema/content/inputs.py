@@ -69,3 +69,9 @@ class UpdateExerciseInput:
         return _given(
             self, ("text", "language", "keyboard_layout", "target_wpm", "target_accuracy")
         )
+
+
+@strawberry.input(description="A file of an HLS folder: its path in the folder, its exact size")
+class VideoFileInput:
+    path: str
+    bytes: int

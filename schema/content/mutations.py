@@ -7,7 +7,7 @@ from typing import Annotated
 import strawberry
 
 from records.content import AssetKind, Exercise, Lesson, LessonContent
-from resolvers.content import admin, assets, progress
+from resolvers.content import admin, progress, uploads
 from resolvers.content.progress import SubmittedResult
 from schema.common.info import Info
 from schema.common.problems import (
@@ -18,12 +18,13 @@ from schema.common.problems import (
     Unauthenticated,
 )
 from schema.common.results import result
-from schema.content.assets import AssetPayload, AssetUpload, asset_payload
+from schema.content.assets import AssetPayload, AssetUpload, VideoUpload, asset_payload
 from schema.content.inputs import (
     CreateExerciseInput,
     CreateLessonInput,
     UpdateExerciseInput,
     UpdateLessonInput,
+    VideoFileInput,
 )
 from schema.content.types import (
     CourseProgressType,
@@ -80,6 +81,10 @@ ExerciseResult = Annotated[
 AssetUploadResult = Annotated[
     AssetUpload | NotFound | Unauthenticated | Forbidden | InvalidInput,
     strawberry.union("AssetUploadResult"),
+]
+VideoUploadResult = Annotated[
+    VideoUpload | NotFound | Unauthenticated | Forbidden | InvalidInput,
+    strawberry.union("VideoUploadResult"),
 ]
 CompleteAssetUploadResult = Annotated[
     AssetPayload | NotFound | Unauthenticated | Forbidden | InvalidInput,
@@ -187,18 +192,33 @@ class ContentMutations:
         content_type: str,
         bytes: int,
     ) -> AssetUploadResult:
-        outcome = await assets.create_upload(
+        outcome = await uploads.create_upload(
             info.context, lesson_id, None, kind, content_type, bytes
         )
         return result(
             outcome, AssetUpload.from_grant, NotFound, Unauthenticated, Forbidden, InvalidInput
         )
 
+    @strawberry.mutation(
+        description="Admin: forms to upload a video lesson's HLS folder straight to storage, one"
+        " per file (index.m3u8 at the root, variant playlists at most one folder down, .ts,"
+        " .m4s, .mp4 init, .vtt and .aac files); completeAssetUpload then checks the folder"
+    )
+    async def create_video_upload(
+        self, info: Info, lesson_id: strawberry.ID, files: list[VideoFileInput]
+    ) -> VideoUploadResult:
+        outcome = await uploads.create_video_upload(
+            info.context, lesson_id, [(file.path, file.bytes) for file in files]
+        )
+        return result(
+            outcome, VideoUpload.from_grant, NotFound, Unauthenticated, Forbidden, InvalidInput
+        )
+
     @strawberry.mutation(description="Admin: a form to upload a course's cover image")
     async def create_cover_upload(
         self, info: Info, course_id: strawberry.ID, content_type: str, bytes: int
     ) -> AssetUploadResult:
-        outcome = await assets.create_upload(
+        outcome = await uploads.create_upload(
             info.context, None, course_id, AssetKind.IMAGE, content_type, bytes
         )
         return result(
@@ -206,13 +226,14 @@ class ContentMutations:
         )
 
     @strawberry.mutation(
-        description="Admin: check an uploaded file (type, size, contents), make WebP renditions"
-        " of images, and add it to its lesson (or make it the course's cover)"
+        description="Admin: check an uploaded file (type, size, contents) or video folder (every"
+        " file, its playlists), make WebP renditions of images, and add it to its lesson (or"
+        " make it the course's cover)"
     )
     async def complete_asset_upload(
         self, info: Info, asset_id: strawberry.ID
     ) -> CompleteAssetUploadResult:
-        outcome = await assets.complete_upload(info.context, asset_id)
+        outcome = await uploads.complete_upload(info.context, asset_id)
         return result(outcome, asset_payload, NotFound, Unauthenticated, Forbidden, InvalidInput)
 
     @strawberry.mutation(description="Admin: put every exercise of a lesson in the order given")
