@@ -15,6 +15,11 @@ PRODUCTION = {
     "COURSEGATE_MYSQL_SHARD_URLS": "mysql://root@127.0.0.1:3306/shard",
     "COURSEGATE_JWT_SECRET": "a-production-secret-from-the-environment-0123456789",
 }
+RAZORPAY = {
+    "RAZORPAY_KEY_ID": "rzp_live_configured",
+    "RAZORPAY_KEY_SECRET": "from-the-environment",
+    "RAZORPAY_WEBHOOK_SECRET": "from-the-environment-too",
+}
 
 
 def _coursegate(
@@ -49,25 +54,15 @@ def test_production_without_razorpay_does_not_serve(tmp_path: Path) -> None:
 
 
 def test_production_without_object_storage_does_not_serve(tmp_path: Path) -> None:
-    razorpay = {
-        "RAZORPAY_KEY_ID": "rzp_live_configured",
-        "RAZORPAY_KEY_SECRET": "from-the-environment",
-        "RAZORPAY_WEBHOOK_SECRET": "from-the-environment-too",
-    }
-    refused = _coursegate(tmp_path, {**PRODUCTION, **razorpay}, "serve")
+    refused = _coursegate(tmp_path, {**PRODUCTION, **RAZORPAY}, "serve")
     assert refused.returncode == 2
     assert "set COURSEGATE_S3_BUCKET" in refused.stderr
     assert "Traceback" not in refused.stderr
 
 
 def test_production_without_a_shared_link_signing_key_does_not_serve(tmp_path: Path) -> None:
-    configured = {
-        "RAZORPAY_KEY_ID": "rzp_live_configured",
-        "RAZORPAY_KEY_SECRET": "from-the-environment",
-        "RAZORPAY_WEBHOOK_SECRET": "from-the-environment-too",
-        "COURSEGATE_S3_BUCKET": "coursegate-media",
-    }
-    refused = _coursegate(tmp_path, {**PRODUCTION, **configured}, "serve")
+    configured = {**PRODUCTION, **RAZORPAY, "COURSEGATE_S3_BUCKET": "coursegate-media"}
+    refused = _coursegate(tmp_path, configured, "serve")
     assert refused.returncode == 2
     assert "set COURSEGATE_CONTENT_SIGNING_KEY" in refused.stderr
     assert "Traceback" not in refused.stderr

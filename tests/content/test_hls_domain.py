@@ -7,7 +7,6 @@ from __future__ import annotations
 import pytest
 
 from domain.content.hls import (
-    FOLDER_TYPES,
     HEAD_BYTES,
     MAX_FOLDER_BYTES,
     MAX_FOLDER_FILES,
@@ -419,17 +418,6 @@ def test_a_declaration_that_cannot_be_an_hls_folder_says_why(
 
     assert isinstance(problem, str)
     assert problem.startswith(expected)
-
-
-def test_every_folder_file_extension_has_a_content_type() -> None:
-    assert FOLDER_TYPES == {
-        ".m3u8": PLAYLIST_TYPE,
-        ".ts": "video/mp2t",
-        ".m4s": "video/iso.segment",
-        ".mp4": "video/mp4",
-        ".vtt": "text/vtt",
-        ".aac": "audio/aac",
-    }
 
 
 @pytest.mark.parametrize(
