@@ -1,8 +1,13 @@
-"""`/graphql`: GraphiQL on GET (its files served by the gateway: `http_api/graphiql.py`); on POST
-the request pipeline.
+"""`/graphql` as the GraphQL over HTTP specification has it: POST with a JSON body, GET with the
+request in the query string (queries only: a mutation over GET is refused with 405, so a GET can
+be cached and can change nothing); GraphiQL on a GET without a query (its files served by the
+gateway: `http_api/graphiql.py`).
 
 body limit -> response caches -> body parsing -> bearer token -> execution -> caches keep it.
-Every refusal before execution is a GraphQL-shaped error body with its HTTP status.
+Every refusal before execution is a GraphQL-shaped error body with its HTTP status. A client
+that accepts `application/graphql-response+json` gets it, and a request error (a document that
+does not parse or validate, variables that do not fit it) answered 400 without `data`; others
+get `application/json`, where the specification keeps 200 for those.
 """
 
 from __future__ import annotations
@@ -18,13 +23,22 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from strawberry import Schema
 from strawberry.exceptions import MissingQueryError
-from strawberry.schema.exceptions import CannotGetOperationTypeError
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.types.graphql import OperationType
 
 from datasources.backends import Backends
 from http_api.bearer_tokens import VerifiedTokens
 from http_api.compression import MIN_BYTES, CompressedBodies, compress, preferred_encoding
-from http_api.errors import JSON_MEDIA_TYPE, error_response
+from http_api.errors import error_response
 from http_api.graphiql import graphiql_html
+from http_api.graphql_over_http import (
+    GRAPHQL_RESPONSE_MEDIA_TYPE,
+    QUERIES_ONLY,
+    get_request_body,
+    is_json,
+    is_request_error,
+    response_media_type,
+)
 from http_api.graphql_request import BadRequestBody, GraphQLRequest
 from http_api.response_caches.chain import Answer, ResponseCacheChain
 from loaders import Loaders
@@ -53,20 +67,42 @@ class GraphQLEndpoint:
         self._compressed = CompressedBodies()
 
     async def get(self, request: Request) -> Response:
-        return HTMLResponse(self._graphiql_html)
+        params = request.query_params
+        if "query" not in params and "extensions" not in params:
+            return HTMLResponse(self._graphiql_html)
+        request_id = _request_id(request.headers.get("x-request-id"))
+        try:
+            raw = get_request_body(params)
+        except BadRequestBody as error:
+            return error_response(400, str(error), "BAD_REQUEST", request_id)
+        return await self._serve(request, raw, request_id, QUERIES_ONLY)
 
     async def post(self, request: Request) -> Response:
         request_id = _request_id(request.headers.get("x-request-id"))
+        if not is_json(request.headers.get("content-type")):
+            return error_response(
+                415, "a POST body is application/json", "UNSUPPORTED_MEDIA_TYPE", request_id
+            )
         raw = await request.body()
         if len(raw) > MAX_BODY_BYTES:
             return error_response(413, "the request body is too large", "BAD_REQUEST", request_id)
+        return await self._serve(request, raw, request_id, None)
+
+    async def _serve(
+        self,
+        request: Request,
+        raw: bytes,
+        request_id: str,
+        allowed: frozenset[OperationType] | None,
+    ) -> Response:
         graphql_request = GraphQLRequest(
             raw, request.headers.get("authorization"), datetime.now(UTC), self._tokens
         )
+        media_type = response_media_type(request.headers.get("accept"))
         try:
             cached = await self._caches.lookup(graphql_request)
             if isinstance(cached, bytes):
-                return self._json(request, cached, request_id, repeated=True)
+                return self._json(request, cached, request_id, media_type, repeated=True)
             query = graphql_request.query
             principal = graphql_request.principal
         except BadRequestBody as error:
@@ -87,6 +123,7 @@ class GraphQLEndpoint:
                 variable_values=graphql_request.variables,
                 context_value=context,
                 operation_name=graphql_request.operation_name,
+                allowed_operation_types=allowed,
             )
         except (MissingQueryError, CannotGetOperationTypeError):
             # strawberry raises these rather than answering: an empty query, or no single
@@ -96,6 +133,20 @@ class GraphQLEndpoint:
                 " (it must when there are several)"
             )
             return error_response(400, message, "BAD_REQUEST", request_id)
+        except InvalidOperationTypeError:
+            refused = error_response(
+                405,
+                "a GET request runs queries only: POST mutations",
+                "METHOD_NOT_ALLOWED",
+                request_id,
+            )
+            refused.headers["allow"] = "POST"
+            return refused
+        if is_request_error(result):
+            assert result.errors
+            body = orjson.dumps({"errors": [error.formatted for error in result.errors]})
+            status = 400 if media_type == GRAPHQL_RESPONSE_MEDIA_TYPE else 200
+            return self._json(request, body, request_id, media_type, repeated=False, status=status)
         payload: dict[str, Any] = {"data": result.data}
         if result.errors:
             payload["errors"] = [error.formatted for error in result.errors]
@@ -104,9 +155,17 @@ class GraphQLEndpoint:
         body = orjson.dumps(payload)
         answer = Answer(body, len(payload) == 1, context.links_expire_at)
         self._caches.store(cached, graphql_request, answer)
-        return self._json(request, body, request_id, repeated=False)
+        return self._json(request, body, request_id, media_type, repeated=False)
 
-    def _json(self, request: Request, body: bytes, request_id: str, repeated: bool) -> Response:
+    def _json(
+        self,
+        request: Request,
+        body: bytes,
+        request_id: str,
+        media_type: str,
+        repeated: bool,
+        status: int = 200,
+    ) -> Response:
         """`repeated`: a cached body, whose compressed forms are kept for the next hit."""
         headers = {"x-request-id": request_id, "vary": "accept-encoding"}
         encoding = (
@@ -117,7 +176,7 @@ class GraphQLEndpoint:
         if encoding is not None:
             headers["content-encoding"] = encoding
             body = self._compressed.get(body, encoding) if repeated else compress(body, encoding)
-        return Response(body, media_type=JSON_MEDIA_TYPE, headers=headers)
+        return Response(body, status, media_type=media_type, headers=headers)
 
 
 def _request_id(given: str | None) -> str:

@@ -43,6 +43,9 @@ class GraphQLRequest:
         operation_name = body.get("operationName")
         if variables is not None and not isinstance(variables, dict):
             raise BadRequestBody("`variables` must be a JSON object")
+        extensions = body.get("extensions")
+        if extensions is not None and not isinstance(extensions, dict):
+            raise BadRequestBody("`extensions` must be a JSON object")
         if operation_name is not None and not isinstance(operation_name, str):
             raise BadRequestBody("`operationName` must be a string")
         return body["query"], variables, operation_name
