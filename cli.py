@@ -1,5 +1,5 @@
 """The `coursegate` command: serve, migrate, seed, indexer, reindex, reconcile, jobs, relay,
-consume, analytics backfill, token."""
+consume, analytics backfill, persisted-queries register, token."""
 
 from __future__ import annotations
 
@@ -10,11 +10,12 @@ import signal
 import sys
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 from datasources.backends import open_backends
 from datasources.objects.factory import check_object_store_settings
 from datasources.payments.factory import check_payment_settings
-from jobs import analytics_reconcile
+from jobs import analytics_reconcile, persisted_queries
 from jobs.consumers.registry import CONSUMERS
 from jobs.consumers.runner import consume, consume_available
 from jobs.indexer import SearchIndexer
@@ -23,6 +24,7 @@ from jobs.reconcile import reconcile
 from jobs.relay import Relay
 from jobs.seed import seed_demo, seed_synthetic
 from resolvers.auth import issue_token, token_verifier
+from schema import build_schema
 from settings import ConfigurationError, Settings
 
 
@@ -66,6 +68,23 @@ async def _seed(settings: Settings, args: argparse.Namespace) -> None:
             print(f"analytics: {history.corrected} day counts recounted from the demo's history")
     finally:
         await backends.close()
+
+
+async def _register_persisted_queries(settings: Settings, files: list[Path]) -> int:
+    try:
+        documents = persisted_queries.documents_in(files, build_schema()._schema)
+    except persisted_queries.RegistrationRefused as refused:
+        print(f"coursegate: nothing registered: {refused}", file=sys.stderr)
+        return 1
+    backends = await open_backends(settings)
+    try:
+        await backends.migrate()
+        registered = await persisted_queries.register(backends, documents)
+    finally:
+        await backends.close()
+    plural = "" if registered.documents == 1 else "s"
+    print(f"{registered.documents} document{plural} registered ({registered.new} new)")
+    return 0
 
 
 async def _reindex(settings: Settings) -> None:
@@ -252,6 +271,14 @@ def _parser() -> argparse.ArgumentParser:
     backfill.add_argument(
         "--to", dest="last", type=date.fromisoformat, help="last day (default: yesterday)"
     )
+    persisted = commands.add_parser(
+        "persisted-queries", help="the documents the safelist (COURSEGATE_PERSISTED_ONLY) runs"
+    )
+    persisted_commands = persisted.add_subparsers(dest="persisted_command", required=True)
+    register = persisted_commands.add_parser(
+        "register", help="register .graphql documents, Apollo manifests or query maps"
+    )
+    register.add_argument("files", nargs="+", type=Path)
     token = commands.add_parser("token", help="print a bearer token for a user")
     token.add_argument("--user", type=int, required=True)
     token.add_argument("--admin", action="store_true")
@@ -307,6 +334,8 @@ def _run(args: argparse.Namespace) -> int:
         asyncio.run(_run_consumer(settings, args))
     elif args.command == "analytics":
         return asyncio.run(_backfill_analytics(settings, args.first, args.last))
+    elif args.command == "persisted-queries":
+        return asyncio.run(_register_persisted_queries(settings, args.files))
     elif args.command == "relay":
         asyncio.run(_run_relay(settings, args.once))
     elif args.command == "serve":

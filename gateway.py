@@ -72,7 +72,11 @@ def create_app(settings: Settings | None = None, backends: Backends | None = Non
             await opened.close()
 
     endpoint = GraphQLEndpoint(
-        build_schema(), current_backends, VerifiedTokens(token_verifier(settings)), caches
+        build_schema(),
+        current_backends,
+        VerifiedTokens(token_verifier(settings)),
+        caches,
+        settings.persisted_only,
     )
     return Starlette(
         routes=[

@@ -32,6 +32,8 @@ class Settings:
     jwt_audience: str | None = None
     search_url: str | None = None
     cache_enabled: bool = True
+    # Only documents registered ahead of time run (`coursegate persisted-queries register`).
+    persisted_only: bool = False
     host: str = "127.0.0.1"
     port: int = 8000
     razorpay_key_id: str | None = None
@@ -112,6 +114,9 @@ class Settings:
             jwt_audience=env.get("COURSEGATE_JWT_AUDIENCE") or None,
             search_url=env.get("COURSEGATE_SEARCH_URL") or None,
             cache_enabled=_cache_switch(env.get("COURSEGATE_CACHE", "on")),
+            persisted_only=_true_or_false(
+                "COURSEGATE_PERSISTED_ONLY", env.get("COURSEGATE_PERSISTED_ONLY", "false")
+            ),
             host=env.get("COURSEGATE_HOST", "127.0.0.1"),
             port=int(env.get("COURSEGATE_PORT", "8000")),
             razorpay_key_id=env.get("RAZORPAY_KEY_ID") or None,
@@ -163,6 +168,12 @@ def _cache_switch(raw: str) -> bool:
     if raw.strip().lower() not in ("on", "off"):
         raise ConfigurationError(f"COURSEGATE_CACHE must be `on` or `off`, not {raw!r}")
     return raw.strip().lower() == "on"
+
+
+def _true_or_false(name: str, raw: str) -> bool:
+    if raw.strip().lower() not in ("true", "false"):
+        raise ConfigurationError(f"{name} must be `true` or `false`, not {raw!r}")
+    return raw.strip().lower() == "true"
 
 
 def _link_ttl(raw: str | None) -> int:

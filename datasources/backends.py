@@ -18,6 +18,7 @@ from datasources.cache.cached_content import CachedContent
 from datasources.cache.cached_subscriptions import CachedSubscriptions
 from datasources.cache.memory_cache import MemoryCache
 from datasources.cache.null_cache import NullCache
+from datasources.cache.persisted_queries import PersistedQueries
 from datasources.cache.redis_cache import RedisCache
 from datasources.events.jetstream_log import JetStreamEventLog
 from datasources.events.log import EventLog
@@ -43,6 +44,7 @@ from datasources.sql.job_store import JobStore
 from datasources.sql.migrations import Role, migrate
 from datasources.sql.mysql_engine import MysqlEngine
 from datasources.sql.order_store import OrderStore
+from datasources.sql.persisted_query_store import SqlPersistedQueryStore
 from datasources.sql.progress_store import ShardedProgressStore
 from datasources.sql.sqlite_engine import SqliteEngine
 from datasources.sql.subscription_store import ShardedSubscriptionStore
@@ -84,6 +86,7 @@ class Backends:
     analytics: SeriesStore = field(init=False)
     content: CachedContent = field(init=False)
     progress: ShardedProgressStore = field(init=False)
+    persisted_queries: PersistedQueries = field(init=False)
 
     def __post_init__(self) -> None:
         self.content = CachedContent(
@@ -94,6 +97,9 @@ class Backends:
         )
         self.progress = ShardedProgressStore(
             self.shard_engines, self.uncached_subscriptions.bucket_map, self.ids
+        )
+        self.persisted_queries = PersistedQueries(
+            self.cache, SqlPersistedQueryStore(self.catalog_engine)
         )
         self.orders = OrderStore(self.catalog_engine, self.uncached_subscriptions, self.ids)
         self.jobs = JobStore(self.catalog_engine, self.ids)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -27,6 +27,7 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOpe
 from strawberry.types.graphql import OperationType
 
 from datasources.backends import Backends
+from http_api import persisted_queries
 from http_api.bearer_tokens import VerifiedTokens
 from http_api.compression import MIN_BYTES, CompressedBodies, compress, preferred_encoding
 from http_api.errors import error_response
@@ -40,6 +41,7 @@ from http_api.graphql_over_http import (
     response_media_type,
 )
 from http_api.graphql_request import BadRequestBody, GraphQLRequest
+from http_api.persisted_queries import PersistedQueryRefused
 from http_api.response_caches.chain import Answer, ResponseCacheChain
 from loaders import Loaders
 from resolvers.auth import AuthenticationFailed
@@ -58,8 +60,10 @@ class GraphQLEndpoint:
         backends: Callable[[], Backends],
         tokens: VerifiedTokens,
         caches: ResponseCacheChain,
+        persisted_only: bool = False,
     ) -> None:
         self._schema = schema
+        self._persisted_only = persisted_only  # the safelist: registered documents only
         self._backends = backends
         self._tokens = tokens
         self._caches = caches
@@ -99,6 +103,16 @@ class GraphQLEndpoint:
             raw, request.headers.get("authorization"), datetime.now(UTC), self._tokens
         )
         media_type = response_media_type(request.headers.get("accept"))
+        if persisted_queries.may_involve(raw, self._persisted_only):
+            try:
+                await persisted_queries.decide(
+                    graphql_request, self._backends().persisted_queries, self._persisted_only
+                )
+            except BadRequestBody as error:
+                return error_response(400, str(error), "BAD_REQUEST", request_id)
+            except PersistedQueryRefused as refused:
+                problem = {"message": str(refused), "extensions": {"code": refused.code}}
+                return self._request_error(request, [problem], request_id, media_type, refused)
         try:
             cached = await self._caches.lookup(graphql_request)
             if isinstance(cached, bytes):
@@ -134,19 +148,18 @@ class GraphQLEndpoint:
             )
             return error_response(400, message, "BAD_REQUEST", request_id)
         except InvalidOperationTypeError:
-            refused = error_response(
+            refusal = error_response(
                 405,
                 "a GET request runs queries only: POST mutations",
                 "METHOD_NOT_ALLOWED",
                 request_id,
             )
-            refused.headers["allow"] = "POST"
-            return refused
+            refusal.headers["allow"] = "POST"
+            return refusal
         if is_request_error(result):
             assert result.errors
-            body = orjson.dumps({"errors": [error.formatted for error in result.errors]})
-            status = 400 if media_type == GRAPHQL_RESPONSE_MEDIA_TYPE else 200
-            return self._json(request, body, request_id, media_type, repeated=False, status=status)
+            formatted = [error.formatted for error in result.errors]
+            return self._request_error(request, formatted, request_id, media_type)
         payload: dict[str, Any] = {"data": result.data}
         if result.errors:
             payload["errors"] = [error.formatted for error in result.errors]
@@ -156,6 +169,21 @@ class GraphQLEndpoint:
         answer = Answer(body, len(payload) == 1, context.links_expire_at)
         self._caches.store(cached, graphql_request, answer)
         return self._json(request, body, request_id, media_type, repeated=False)
+
+    def _request_error(
+        self,
+        request: Request,
+        errors: Sequence[Mapping[str, Any]],
+        request_id: str,
+        media_type: str,
+        refused: PersistedQueryRefused | None = None,
+    ) -> Response:
+        """Nothing ran: `errors` without `data`, as 400 for graphql-response+json clients and
+        200 for application/json ones (a refused persisted query may be a plain bad request)."""
+        bad_request = refused is not None and not refused.request_error
+        status = 400 if bad_request or media_type == GRAPHQL_RESPONSE_MEDIA_TYPE else 200
+        body = orjson.dumps({"errors": list(errors)})
+        return self._json(request, body, request_id, media_type, repeated=False, status=status)
 
     def _json(
         self,

@@ -40,6 +40,7 @@ _TABLES_BY_ROLE = {
         "course_lessons",
         "lesson_exercises",
         "content_assets",
+        "persisted_queries",
     ),
     "shard": (
         "user_typing_courses",

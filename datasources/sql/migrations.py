@@ -409,6 +409,23 @@ CATALOG_MIGRATIONS: tuple[Migration, ...] = (
             ) {_MYSQL_TABLE_OPTIONS}""",
         ),
     ),
+    Migration(
+        12,
+        "persisted_queries (documents registered ahead of time, by SHA-256 of their text)",
+        sqlite=(
+            """CREATE TABLE IF NOT EXISTS persisted_queries (
+                sha256 TEXT NOT NULL PRIMARY KEY,
+                document TEXT NOT NULL,
+                registered_at TIMESTAMP NOT NULL)""",
+        ),
+        mysql=(
+            f"""CREATE TABLE IF NOT EXISTS persisted_queries (
+                sha256 CHAR(64) NOT NULL PRIMARY KEY,
+                document MEDIUMTEXT NOT NULL,
+                registered_at DATETIME(6) NOT NULL
+            ) {_MYSQL_TABLE_OPTIONS}""",
+        ),
+    ),
 )
 
 SHARD_MIGRATIONS: tuple[Migration, ...] = (
