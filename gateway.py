@@ -77,6 +77,7 @@ def create_app(settings: Settings | None = None, backends: Backends | None = Non
         VerifiedTokens(token_verifier(settings)),
         caches,
         settings.persisted_only,
+        settings.public_max_age_seconds,
     )
     return Starlette(
         routes=[

@@ -34,6 +34,8 @@ class Settings:
     cache_enabled: bool = True
     # Only documents registered ahead of time run (`coursegate persisted-queries register`).
     persisted_only: bool = False
+    # How long a CDN may keep a public answer to a GET query (anonymous, data only, no links).
+    public_max_age_seconds: int = 30
     host: str = "127.0.0.1"
     port: int = 8000
     razorpay_key_id: str | None = None
@@ -114,6 +116,12 @@ class Settings:
             jwt_audience=env.get("COURSEGATE_JWT_AUDIENCE") or None,
             search_url=env.get("COURSEGATE_SEARCH_URL") or None,
             cache_enabled=_cache_switch(env.get("COURSEGATE_CACHE", "on")),
+            public_max_age_seconds=_seconds(
+                "COURSEGATE_PUBLIC_MAX_AGE_SECONDS",
+                env.get("COURSEGATE_PUBLIC_MAX_AGE_SECONDS", "30"),
+                0,
+                86_400,
+            ),
             persisted_only=_true_or_false(
                 "COURSEGATE_PERSISTED_ONLY", env.get("COURSEGATE_PERSISTED_ONLY", "false")
             ),
@@ -170,6 +178,12 @@ def _cache_switch(raw: str) -> bool:
     return raw.strip().lower() == "on"
 
 
+def _seconds(name: str, raw: str, least: int, most: int) -> int:
+    if not raw.strip().isdigit() or not least <= int(raw) <= most:
+        raise ConfigurationError(f"{name} must be {least} to {most} seconds, not {raw!r}")
+    return int(raw)
+
+
 def _true_or_false(name: str, raw: str) -> bool:
     if raw.strip().lower() not in ("true", "false"):
         raise ConfigurationError(f"{name} must be `true` or `false`, not {raw!r}")
@@ -179,13 +193,7 @@ def _true_or_false(name: str, raw: str) -> bool:
 def _link_ttl(raw: str | None) -> int:
     """COURSEGATE_CONTENT_LINK_TTL_SECONDS: how long a media link lasts (60-86400, default 600);
     a revoked subscription's links stop working at most this long after."""
-    if not raw:
-        return 600
-    if not raw.strip().isdigit() or not 60 <= int(raw) <= 86_400:
-        raise ConfigurationError(
-            f"COURSEGATE_CONTENT_LINK_TTL_SECONDS must be 60 to 86400 seconds, not {raw!r}"
-        )
-    return int(raw)
+    return _seconds("COURSEGATE_CONTENT_LINK_TTL_SECONDS", raw or "600", 60, 86_400)
 
 
 def local_secret(data_dir: Path, name: str) -> str:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -61,7 +62,9 @@ class GraphQLEndpoint:
         tokens: VerifiedTokens,
         caches: ResponseCacheChain,
         persisted_only: bool = False,
+        public_max_age_seconds: int = 0,
     ) -> None:
+        self._public_cache_control = f"public, max-age={public_max_age_seconds}"
         self._schema = schema
         self._persisted_only = persisted_only  # the safelist: registered documents only
         self._backends = backends
@@ -74,35 +77,32 @@ class GraphQLEndpoint:
         params = request.query_params
         if "query" not in params and "extensions" not in params:
             return HTMLResponse(self._graphiql_html)
-        request_id = _request_id(request.headers.get("x-request-id"))
+        exchange = _Exchange.of(request)
         try:
             raw = get_request_body(params)
         except BadRequestBody as error:
-            return error_response(400, str(error), "BAD_REQUEST", request_id)
-        return await self._serve(request, raw, request_id, QUERIES_ONLY)
+            return error_response(400, str(error), "BAD_REQUEST", exchange.request_id)
+        return await self._serve(exchange, raw, QUERIES_ONLY)
 
     async def post(self, request: Request) -> Response:
-        request_id = _request_id(request.headers.get("x-request-id"))
-        if not is_json(request.headers.get("content-type")):
+        exchange = _Exchange.of(request)
+        request_id = exchange.request_id
+        if not is_json(exchange.headers.get("content-type")):
             return error_response(
                 415, "a POST body is application/json", "UNSUPPORTED_MEDIA_TYPE", request_id
             )
         raw = await request.body()
         if len(raw) > MAX_BODY_BYTES:
             return error_response(413, "the request body is too large", "BAD_REQUEST", request_id)
-        return await self._serve(request, raw, request_id, None)
+        return await self._serve(exchange, raw, None)
 
     async def _serve(
-        self,
-        request: Request,
-        raw: bytes,
-        request_id: str,
-        allowed: frozenset[OperationType] | None,
+        self, exchange: _Exchange, raw: bytes, allowed: frozenset[OperationType] | None
     ) -> Response:
+        request_id = exchange.request_id
         graphql_request = GraphQLRequest(
-            raw, request.headers.get("authorization"), datetime.now(UTC), self._tokens
+            raw, exchange.headers.get("authorization"), datetime.now(UTC), self._tokens
         )
-        media_type = response_media_type(request.headers.get("accept"))
         if persisted_queries.may_involve(raw, self._persisted_only):
             try:
                 await persisted_queries.decide(
@@ -112,11 +112,13 @@ class GraphQLEndpoint:
                 return error_response(400, str(error), "BAD_REQUEST", request_id)
             except PersistedQueryRefused as refused:
                 problem = {"message": str(refused), "extensions": {"code": refused.code}}
-                return self._request_error(request, [problem], request_id, media_type, refused)
+                return self._request_error(exchange, [problem], refused)
         try:
             cached = await self._caches.lookup(graphql_request)
             if isinstance(cached, bytes):
-                return self._json(request, cached, request_id, media_type, repeated=True)
+                # A cache keeps data-only answers, and an anonymous one none that carry links.
+                public = graphql_request.authorization is None
+                return self._json(exchange, cached, repeated=True, public=public)
             query = graphql_request.query
             principal = graphql_request.principal
         except BadRequestBody as error:
@@ -159,7 +161,7 @@ class GraphQLEndpoint:
         if is_request_error(result):
             assert result.errors
             formatted = [error.formatted for error in result.errors]
-            return self._request_error(request, formatted, request_id, media_type)
+            return self._request_error(exchange, formatted)
         payload: dict[str, Any] = {"data": result.data}
         if result.errors:
             payload["errors"] = [error.formatted for error in result.errors]
@@ -168,43 +170,73 @@ class GraphQLEndpoint:
         body = orjson.dumps(payload)
         answer = Answer(body, len(payload) == 1, context.links_expire_at)
         self._caches.store(cached, graphql_request, answer)
-        return self._json(request, body, request_id, media_type, repeated=False)
+        public = principal is None and answer.data_only and answer.links_expire_at is None
+        return self._json(exchange, body, repeated=False, public=public)
 
     def _request_error(
         self,
-        request: Request,
+        exchange: _Exchange,
         errors: Sequence[Mapping[str, Any]],
-        request_id: str,
-        media_type: str,
         refused: PersistedQueryRefused | None = None,
     ) -> Response:
         """Nothing ran: `errors` without `data`, as 400 for graphql-response+json clients and
         200 for application/json ones (a refused persisted query may be a plain bad request)."""
         bad_request = refused is not None and not refused.request_error
-        status = 400 if bad_request or media_type == GRAPHQL_RESPONSE_MEDIA_TYPE else 200
+        new_style = exchange.media_type == GRAPHQL_RESPONSE_MEDIA_TYPE
+        status = 400 if bad_request or new_style else 200
         body = orjson.dumps({"errors": list(errors)})
-        return self._json(request, body, request_id, media_type, repeated=False, status=status)
+        return self._json(exchange, body, repeated=False, status=status)
 
     def _json(
         self,
-        request: Request,
+        exchange: _Exchange,
         body: bytes,
-        request_id: str,
-        media_type: str,
         repeated: bool,
         status: int = 200,
+        public: bool = False,
     ) -> Response:
-        """`repeated`: a cached body, whose compressed forms are kept for the next hit."""
-        headers = {"x-request-id": request_id, "vary": "accept-encoding"}
+        """`repeated`: a cached body, whose compressed forms are kept for the next hit.
+        `public`: the same for everyone (anonymous, data only, no signed links), which a CDN
+        may keep for a while when it came over GET; any other GET answer is no-store."""
+        headers = {"x-request-id": exchange.request_id, "vary": "accept-encoding"}
+        if exchange.is_get:
+            headers["vary"] = "accept, accept-encoding, authorization"
+            headers["cache-control"] = (
+                self._public_cache_control if public and status == 200 else "private, no-store"
+            )
         encoding = (
-            preferred_encoding(request.headers.get("accept-encoding"))
+            preferred_encoding(exchange.headers.get("accept-encoding"))
             if len(body) >= MIN_BYTES
             else None
         )
         if encoding is not None:
             headers["content-encoding"] = encoding
             body = self._compressed.get(body, encoding) if repeated else compress(body, encoding)
-        return Response(body, status, media_type=media_type, headers=headers)
+        return Response(body, status, media_type=exchange.media_type, headers=headers)
+
+
+@dataclass(frozen=True, slots=True)
+class _Exchange:
+    """What answering one request needs to know about it."""
+
+    headers: dict[str, str]  # lower-case names; one pass over the raw list (Starlette's
+    # Headers scans it on every get, which five gets a request made a measurable cost)
+    request_id: str
+    media_type: str  # of the answer
+    is_get: bool
+
+    @classmethod
+    def of(cls, request: Request) -> _Exchange:
+        headers = {
+            name.decode("latin-1"): value.decode("latin-1")
+            for name, value in request.scope["headers"]
+        }
+        return cls(
+            headers,
+            _request_id(headers.get("x-request-id")),
+            response_media_type(headers.get("accept")),
+            request.method == "GET",
+        )
 
 
 def _request_id(given: str | None) -> str:

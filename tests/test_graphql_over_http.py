@@ -113,3 +113,22 @@ async def test_get_parameters_that_are_not_json_objects_are_400(
         assert f"`{name}` is not a JSON object" in refused.json()["errors"][0]["message"]
     posted = await client.post("/graphql", json={"query": "{ __typename }", "extensions": 1})
     assert posted.status_code == 400
+
+
+async def test_a_cdn_may_keep_only_public_answers_to_get_queries(
+    client: httpx.AsyncClient, backends: Backends
+) -> None:
+    await add_course(backends)
+    params = {"query": CATALOG, "variables": json.dumps({"n": 1})}
+    for _ in range(2):  # executed, then from the response cache
+        public = await client.get("/graphql", params=params)
+        assert public.headers["cache-control"] == "public, max-age=30"
+        assert "authorization" in public.headers["vary"]
+    signed_in = await client.get(
+        "/graphql", params=params, headers={"authorization": f"Bearer {token_for(7)}"}
+    )
+    assert signed_in.headers["cache-control"] == "private, no-store"
+    with_errors = await client.get("/graphql", params={"query": "{ me { userId } }"})
+    assert with_errors.headers["cache-control"] == "private, no-store"
+    posted = await client.post("/graphql", json={"query": CATALOG, "variables": {"n": 1}})
+    assert "cache-control" not in posted.headers
