@@ -53,10 +53,7 @@ async def create_upload(
     size: int,
 ) -> UploadGrant | Problem:
     """A lesson's media (`raw_lesson_id`) or a course's cover image (`raw_course_id`)."""
-    problem = ctx.admin_problem()
-    if problem is not None:
-        return problem
-    owner = await _owner(ctx, raw_lesson_id, raw_course_id)
+    owner = await _admins_owner(ctx, raw_lesson_id, raw_course_id)
     if isinstance(owner, Problem):
         return owner
     course_id, lesson_id = owner
@@ -119,10 +116,7 @@ async def create_video_upload(
     ctx: RequestContext, raw_lesson_id: str, files: Sequence[tuple[str, int]]
 ) -> video_folders.FolderUploadGrant | Problem:
     """One form per file of an HLS folder (its paths and exact sizes)."""
-    problem = ctx.admin_problem()
-    if problem is not None:
-        return problem
-    owner = await _owner(ctx, raw_lesson_id, None)
+    owner = await _admins_owner(ctx, raw_lesson_id, None)
     if isinstance(owner, Problem):
         return owner
     course_id, lesson_id = owner
@@ -131,9 +125,13 @@ async def create_video_upload(
     return await video_folders.create_folder_upload(ctx, course_id, lesson_id, files, expires_at)
 
 
-async def _owner(
+async def _admins_owner(
     ctx: RequestContext, raw_lesson_id: str | None, raw_course_id: str | None
 ) -> tuple[int, int | None] | Problem:
+    """(course id, lesson id) of what an upload is for, once the admin role is checked."""
+    problem = ctx.admin_problem()
+    if problem is not None:
+        return problem
     if raw_lesson_id is not None:
         lesson_id = id_or_problem(raw_lesson_id, "lessonId")
         if isinstance(lesson_id, Problem):
