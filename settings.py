@@ -152,7 +152,13 @@ class Settings:
                 env.get("COURSEGATE_CONTENT_SIGNING_KEY")
                 or ("" if production else local_secret(data_dir, "content-signing-key"))
             ),
-            content_link_ttl_seconds=_link_ttl(env.get("COURSEGATE_CONTENT_LINK_TTL_SECONDS")),
+            # A revoked subscription's links stop working at most this long after.
+            content_link_ttl_seconds=_seconds(
+                "COURSEGATE_CONTENT_LINK_TTL_SECONDS",
+                env.get("COURSEGATE_CONTENT_LINK_TTL_SECONDS") or "600",
+                60,
+                86_400,
+            ),
             public_base_url=env.get("COURSEGATE_PUBLIC_BASE_URL") or None,
         )
 
@@ -188,12 +194,6 @@ def _true_or_false(name: str, raw: str) -> bool:
     if raw.strip().lower() not in ("true", "false"):
         raise ConfigurationError(f"{name} must be `true` or `false`, not {raw!r}")
     return raw.strip().lower() == "true"
-
-
-def _link_ttl(raw: str | None) -> int:
-    """COURSEGATE_CONTENT_LINK_TTL_SECONDS: how long a media link lasts (60-86400, default 600);
-    a revoked subscription's links stop working at most this long after."""
-    return _seconds("COURSEGATE_CONTENT_LINK_TTL_SECONDS", raw or "600", 60, 86_400)
 
 
 def local_secret(data_dir: Path, name: str) -> str:

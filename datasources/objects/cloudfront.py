@@ -52,6 +52,7 @@ class CloudFrontLinks:
     def prefix_urls(self, prefix: str, keys: Sequence[str], expires_at: datetime) -> list[str]:
         """Links to `keys` (each under `prefix`, which ends in `/`), all carrying one signed
         query that grants everything under `prefix` until `expires_at`."""
+        keys = keys_under(prefix, keys)
         policy = self._prefix_policy(prefix, expires_at).encode()
         grant = urlencode(
             {
@@ -60,11 +61,9 @@ class CloudFrontLinks:
                 "Key-Pair-Id": self._key_pair_id,
             }
         )
-        return [f"{self._base_url}/{quote(key)}?{grant}" for key in keys_under(prefix, keys)]
+        return [f"{self._base_url}/{quote(key)}?{grant}" for key in keys]
 
     def _prefix_policy(self, prefix: str, expires_at: datetime) -> str:
-        if not prefix.endswith("/"):
-            raise ValueError(f"a key prefix ends with '/': {prefix!r}")
         checked_key(f"{prefix}index.m3u8")  # a prefix of keys the gateway could make
         # The slash before `*` keeps hls/42/ from granting hls/420/.
         return custom_policy(f"{self._base_url}/{quote(prefix)}*", expires_at)

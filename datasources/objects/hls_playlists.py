@@ -141,7 +141,7 @@ def _playlist_key(key: str) -> str:
 
 def _split(key: str) -> tuple[str, str]:
     """`hls/<id>/720p/index.m3u8` -> (`hls/<id>/`, `720p/index.m3u8`)."""
-    top, asset_id, path = key.split("/", 2) if key.count("/") >= 2 else ("", "", "")
+    asset_id, _, path = key.removeprefix(FOLDER_PREFIX).partition("/")
     if not asset_id.isdigit() or not path:
         raise ValueError(f"not a video playlist: {key!r}")
-    return f"{top}/{asset_id}/", path
+    return f"{FOLDER_PREFIX}{asset_id}/", path
