@@ -72,7 +72,7 @@ def create_app(settings: Settings | None = None, backends: Backends | None = Non
             await opened.close()
 
     endpoint = GraphQLEndpoint(
-        build_schema(),
+        build_schema(settings.max_query_cost),
         current_backends,
         VerifiedTokens(token_verifier(settings)),
         caches,

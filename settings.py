@@ -36,6 +36,14 @@ class Settings:
     persisted_only: bool = False
     # How long a CDN may keep a public answer to a GET query (anonymous, data only, no links).
     public_max_age_seconds: int = 30
+    # Browser origins allowed to call the gateway (CORS); none: same-origin pages only.
+    cors_origins: tuple[str, ...] = ()
+    cors_allow_credentials: bool = False  # cookies and HTTP auth from those origins
+    # Apollo's CSRF prevention: a request a foreign page could send without a preflight is
+    # refused unless it names itself (see http_api/csrf.py).
+    csrf_prevention: bool = True
+    # The most a request's estimated cost may be (schema/query_cost.py); 0: no limit.
+    max_query_cost: int = 20_000
     host: str = "127.0.0.1"
     port: int = 8000
     razorpay_key_id: str | None = None
@@ -125,6 +133,16 @@ class Settings:
             persisted_only=_true_or_false(
                 "COURSEGATE_PERSISTED_ONLY", env.get("COURSEGATE_PERSISTED_ONLY", "false")
             ),
+            cors_origins=_split_urls(env.get("COURSEGATE_CORS_ORIGINS")),
+            cors_allow_credentials=_true_or_false(
+                "COURSEGATE_CORS_CREDENTIALS", env.get("COURSEGATE_CORS_CREDENTIALS", "false")
+            ),
+            csrf_prevention=_true_or_false(
+                "COURSEGATE_CSRF_PREVENTION", env.get("COURSEGATE_CSRF_PREVENTION", "true")
+            ),
+            max_query_cost=_whole_number(
+                "COURSEGATE_MAX_QUERY_COST", env.get("COURSEGATE_MAX_QUERY_COST", "20000")
+            ),
             host=env.get("COURSEGATE_HOST", "127.0.0.1"),
             port=int(env.get("COURSEGATE_PORT", "8000")),
             razorpay_key_id=env.get("RAZORPAY_KEY_ID") or None,
@@ -187,6 +205,12 @@ def _cache_switch(raw: str) -> bool:
 def _seconds(name: str, raw: str, least: int, most: int) -> int:
     if not raw.strip().isdigit() or not least <= int(raw) <= most:
         raise ConfigurationError(f"{name} must be {least} to {most} seconds, not {raw!r}")
+    return int(raw)
+
+
+def _whole_number(name: str, raw: str) -> int:
+    if not raw.strip().isdigit():
+        raise ConfigurationError(f"{name} must be a whole number, not {raw!r}")
     return int(raw)
 
 

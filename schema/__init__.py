@@ -18,6 +18,7 @@ from strawberry.extensions import (
     ValidationCache,
 )
 
+from schema.cost_limit import CostLimit, KnownCosts
 from schema.error_log import ErrorLoggingSchema, LineBudget, RequestErrorLog, is_client_error
 from schema.roots import Mutation, Query
 
@@ -42,7 +43,9 @@ _LIMIT_RULES = [
 ]
 
 
-def build_schema() -> ErrorLoggingSchema:
+def build_schema(max_query_cost: int = 0) -> ErrorLoggingSchema:
+    """`max_query_cost`: the most a request's estimated cost may be (0: no limit)."""
+    known_costs = KnownCosts()
     budget = LineBudget(CLIENT_ERROR_LINES, CLIENT_ERROR_WINDOW_SECONDS)
     return ErrorLoggingSchema(
         error_log=RequestErrorLog(budget),
@@ -55,6 +58,7 @@ def build_schema() -> ErrorLoggingSchema:
             lambda: ParserCache(maxsize=1024),
             lambda: AddValidationRules(_LIMIT_RULES),
             lambda: ValidationCache(maxsize=1024),
+            *([lambda: CostLimit(max_query_cost, known_costs)] if max_query_cost else []),
             lambda: MaskErrors(should_mask_error=_should_mask, error_message="Internal error"),
         ],
     )

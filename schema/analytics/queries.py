@@ -20,12 +20,14 @@ from schema.analytics.types import (
     SeriesResult,
     TimeSeries,
 )
+from schema.common.cost import ENGINE_QUERY_COST, Cost, ListSize
 from schema.common.info import Info
 from schema.common.problems import AnalyticsUnavailable, Forbidden, InvalidInput, Unauthenticated
 from schema.common.results import result
 
 From = Annotated[date, strawberry.argument(name="from", description="First day (UTC)")]
 To = Annotated[date, strawberry.argument(description="Last day (UTC), included")]
+_ENGINE_QUERY = Cost(weight=ENGINE_QUERY_COST)
 CourseId = Annotated[strawberry.ID | None, strawberry.argument(description="One course")]
 InCategory = Annotated[Category | None, strawberry.argument(description="One category")]
 
@@ -60,7 +62,9 @@ def _series_field(measurement: Measurement, description: str) -> SeriesResult:
             )
         )
 
-    field: SeriesResult = strawberry.field(resolver=resolve, description=description)
+    field: SeriesResult = strawberry.field(
+        resolver=resolve, description=description, directives=[_ENGINE_QUERY]
+    )
     return field
 
 
@@ -75,7 +79,9 @@ class Analytics:
         Measurement.REVENUE_PAISE, "Captured payments less refunds in each bucket, in paise"
     )
 
-    @strawberry.field(description="How many of `activity` happened in each bucket")
+    @strawberry.field(
+        description="How many of `activity` happened in each bucket", directives=[_ENGINE_QUERY]
+    )
     async def activity(
         self,
         info: Info,
@@ -92,13 +98,19 @@ class Analytics:
             )
         )
 
-    @strawberry.field(description="Active subscriptions ending on each of the next `days` days")
+    @strawberry.field(
+        description="Active subscriptions ending on each of the next `days` days",
+        directives=[_ENGINE_QUERY],
+    )
     async def expiration_forecast(
         self, info: Info, days: int = 30, course_id: CourseId = None, category: InCategory = None
     ) -> SeriesResult:
         return _series(await analytics.expiration_forecast(info.context, days, course_id, category))
 
-    @strawberry.field(description="The courses with the most new subscriptions in the window")
+    @strawberry.field(
+        description="The courses with the most new subscriptions in the window",
+        directives=[_ENGINE_QUERY, ListSize(slicing_arguments=["first"], sized_fields=["items"])],
+    )
     async def popular_courses(
         self, info: Info, window: Window = Window.WEEK, first: int = 10
     ) -> PopularCoursesResult:

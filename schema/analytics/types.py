@@ -9,8 +9,9 @@ from typing import Annotated
 import strawberry
 
 from records.analytics import Bucket, Interval, Measurement
-from resolvers.analytics import PopularCourse, Window
+from resolvers.analytics import MAX_BUCKETS, PopularCourse, Window
 from schema.catalog.types import CourseType
+from schema.common.cost import ListSize
 from schema.common.problems import AnalyticsUnavailable, InvalidInput
 
 strawberry.enum(Interval, name="AnalyticsInterval", description="DAY, or WEEK (Monday-Sunday)")
@@ -38,7 +39,7 @@ class SeriesPoint:
 
 @strawberry.type
 class TimeSeries:
-    points: list[SeriesPoint]
+    points: list[SeriesPoint] = strawberry.field(directives=[ListSize(assumed_size=MAX_BUCKETS)])
 
     @classmethod
     def of(cls, buckets: list[Bucket]) -> TimeSeries:

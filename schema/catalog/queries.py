@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import strawberry
 
+from records.catalog import Category
 from resolvers.catalog import queries as catalog
 from schema.catalog.inputs import CourseFilterInput
 from schema.catalog.types import CategoryCountType, CourseConnection, CourseType
+from schema.common.cost import ListSize, paged
 from schema.common.info import Info
 
 
 @strawberry.type
 class CatalogQueries:
-    @strawberry.field(description="Courses in a stable order; `first` at most 100")
+    @strawberry.field(
+        description="Courses in a stable order; `first` at most 100", directives=[paged()]
+    )
     async def courses(
         self,
         info: Info,
@@ -31,7 +35,10 @@ class CatalogQueries:
         found = await catalog.get_course(info.context, id, slug)
         return None if found is None else CourseType.from_record(found)
 
-    @strawberry.field(description="Active courses per category")
+    @strawberry.field(
+        description="Active courses per category",
+        directives=[ListSize(assumed_size=len(Category))],
+    )
     async def categories(self, info: Info) -> list[CategoryCountType]:
         return [
             CategoryCountType.from_record(c) for c in await catalog.list_categories(info.context)

@@ -13,6 +13,7 @@ import strawberry
 from records.catalog import Category, CategoryCount, Course, Difficulty
 from resolvers.content import assets, outline
 from resolvers.pagination import Page
+from schema.common.cost import paged
 from schema.common.info import Info
 from schema.common.pagination import PageInfo
 
@@ -42,7 +43,9 @@ class CourseType:
     created_at: datetime
     updated_at: datetime
 
-    @strawberry.field(description="The outline, open to everyone; `first` at most 100")
+    @strawberry.field(
+        description="The outline, open to everyone; `first` at most 100", directives=[paged()]
+    )
     async def lessons(
         self, info: Info, first: int = 50, after: str | None = None
     ) -> Annotated[LessonConnection, strawberry.lazy("schema.content.types")]:

@@ -7,11 +7,18 @@ from typing import Annotated
 
 import strawberry
 
+from domain.content.media import VARIANT_WIDTHS
 from records.content import AssetKind
 from resolvers.content.assets import SignedAsset
 from resolvers.content.uploads import UploadGrant
 from resolvers.content.video_folders import FolderUploadGrant
+from schema.common.cost import ASSUMED_ASSETS_PER_LESSON, Cost, ListSize
 from schema.common.problems import NotEntitled
+
+# The WebP widths below the original, and the original's own width when it is small.
+_RENDITIONS = ListSize(assumed_size=len(VARIANT_WIDTHS) + 1)
+# A presigned form's fields are strings signed in memory: they cost nothing to answer.
+_FORM_FIELDS = [Cost(weight=0), ListSize(assumed_size=8)]
 
 strawberry.enum(AssetKind, name="AssetKind")
 
@@ -39,7 +46,7 @@ class AssetType:
         " (application/vnd.apple.mpegurl), whose segments stay playable for its running time"
     )
     expires_at: datetime | None = strawberry.field(description="null: a public, lasting URL")
-    variants: list[AssetVariantType]
+    variants: list[AssetVariantType] = strawberry.field(directives=[_RENDITIONS])
 
     @classmethod
     def from_signed(cls, signed: SignedAsset) -> AssetType:
@@ -69,7 +76,9 @@ class AssetType:
 
 @strawberry.type
 class AssetList:
-    items: list[AssetType]
+    items: list[AssetType] = strawberry.field(
+        directives=[ListSize(assumed_size=ASSUMED_ASSETS_PER_LESSON)]
+    )
 
 
 AssetsResult = Annotated[AssetList | NotEntitled, strawberry.union("AssetsResult")]
@@ -80,7 +89,7 @@ class CoverImageType:
     url: str = strawberry.field(description="The largest rendition; public and cacheable")
     width: int
     height: int
-    variants: list[AssetVariantType]
+    variants: list[AssetVariantType] = strawberry.field(directives=[_RENDITIONS])
 
     @classmethod
     def from_signed(cls, signed: SignedAsset) -> CoverImageType:
@@ -106,7 +115,7 @@ class UploadField:
 class AssetUpload:
     asset_id: strawberry.ID
     url: str
-    fields: list[UploadField]
+    fields: list[UploadField] = strawberry.field(directives=_FORM_FIELDS)
     expires_at: datetime
 
     @classmethod
@@ -123,7 +132,7 @@ class AssetUpload:
 class VideoFileUpload:
     path: str
     url: str
-    fields: list[UploadField]
+    fields: list[UploadField] = strawberry.field(directives=_FORM_FIELDS)
 
 
 @strawberry.type(

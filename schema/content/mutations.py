@@ -9,6 +9,7 @@ import strawberry
 from records.content import AssetKind, Exercise, Lesson, LessonContent
 from resolvers.content import admin, progress, uploads
 from resolvers.content.progress import SubmittedResult
+from schema.common.cost import ListSize
 from schema.common.info import Info
 from schema.common.problems import (
     Forbidden,
@@ -159,7 +160,10 @@ class ContentMutations:
         outcome = await admin.update_lesson(info.context, id, input.changes)
         return result(outcome, _lesson, NotFound, Unauthenticated, Forbidden, InvalidInput)
 
-    @strawberry.mutation(description="Admin: put every lesson of a course in the order given")
+    @strawberry.mutation(
+        description="Admin: put every lesson of a course in the order given",
+        directives=[ListSize(slicing_arguments=["lessonIds"], sized_fields=["lessons"])],
+    )
     async def reorder_lessons(
         self, info: Info, course_id: strawberry.ID, lesson_ids: list[strawberry.ID]
     ) -> LessonsResult:
@@ -202,7 +206,8 @@ class ContentMutations:
     @strawberry.mutation(
         description="Admin: forms to upload a video lesson's HLS folder straight to storage, one"
         " per file (index.m3u8 at the root, variant playlists at most one folder down, .ts,"
-        " .m4s, .mp4 init, .vtt and .aac files); completeAssetUpload then checks the folder"
+        " .m4s, .mp4 init, .vtt and .aac files); completeAssetUpload then checks the folder",
+        directives=[ListSize(slicing_arguments=["files"], sized_fields=["files"])],
     )
     async def create_video_upload(
         self, info: Info, lesson_id: strawberry.ID, files: list[VideoFileInput]
@@ -236,7 +241,10 @@ class ContentMutations:
         outcome = await uploads.complete_upload(info.context, asset_id)
         return result(outcome, asset_payload, NotFound, Unauthenticated, Forbidden, InvalidInput)
 
-    @strawberry.mutation(description="Admin: put every exercise of a lesson in the order given")
+    @strawberry.mutation(
+        description="Admin: put every exercise of a lesson in the order given",
+        directives=[ListSize(slicing_arguments=["exerciseIds"], sized_fields=["exercises"])],
+    )
     async def reorder_exercises(
         self, info: Info, lesson_id: strawberry.ID, exercise_ids: list[strawberry.ID]
     ) -> ExercisesResultPayload:

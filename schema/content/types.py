@@ -18,6 +18,7 @@ from resolvers.content import assets, outline
 from resolvers.pagination import Page
 from resolvers.subscriptions import course_of
 from schema.catalog.types import CourseType
+from schema.common.cost import ASSUMED_EXERCISES_PER_LESSON, ListSize
 from schema.common.info import Info
 from schema.common.pagination import PageInfo
 from schema.common.problems import NotEntitled
@@ -53,7 +54,9 @@ class ExerciseType:
 
 @strawberry.type
 class ExerciseList:
-    items: list[ExerciseType]
+    items: list[ExerciseType] = strawberry.field(
+        directives=[ListSize(assumed_size=ASSUMED_EXERCISES_PER_LESSON)]
+    )
 
 
 ExercisesResult = Annotated[ExerciseList | NotEntitled, strawberry.union("ExercisesResult")]

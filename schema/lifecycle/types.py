@@ -8,6 +8,7 @@ from datetime import datetime
 import strawberry
 
 from records.lifecycle_jobs import JobKind, JobState, LifecycleJob
+from schema.common.cost import ASSUMED_SHARDS, ListSize
 
 
 @strawberry.enum(name="LifecycleJobKind")
@@ -42,7 +43,9 @@ class LifecycleJobType:
     processed: int
     changed: int
     total: int | None = strawberry.field(description="null until every shard is counted")
-    shards: list[LifecycleJobShardType]
+    shards: list[LifecycleJobShardType] = strawberry.field(
+        directives=[ListSize(assumed_size=ASSUMED_SHARDS)]
+    )
     error: str | None
     created_at: datetime | None
     updated_at: datetime | None

@@ -6,6 +6,7 @@ import strawberry
 
 from datasources.search.contract import SearchFilters, SearchSort
 from resolvers import search as search_use_cases
+from schema.common.cost import ENGINE_QUERY_COST, Cost, ListSize, paged
 from schema.common.info import Info
 from schema.search.types import SearchConnection, SearchFiltersInput, SuggestionType
 
@@ -14,7 +15,8 @@ from schema.search.types import SearchConnection, SearchFiltersInput, Suggestion
 class SearchQueries:
     @strawberry.field(
         description="Active courses by text and facets; an empty query browses."
-        " `query` at most 200 characters, `first` at most 100"
+        " `query` at most 200 characters, `first` at most 100",
+        directives=[Cost(weight=ENGINE_QUERY_COST), paged()],
     )
     async def search(
         self,
@@ -29,7 +31,10 @@ class SearchQueries:
         page = await search_use_cases.search(info.context, query, record, sort, first, after)
         return SearchConnection.from_page(page)
 
-    @strawberry.field(description="Course suggestions while typing; `first` at most 20")
+    @strawberry.field(
+        description="Course suggestions while typing; `first` at most 20",
+        directives=[Cost(weight=ENGINE_QUERY_COST), ListSize(slicing_arguments=["first"])],
+    )
     async def autocomplete(self, info: Info, prefix: str, first: int = 8) -> list[SuggestionType]:
         found = await search_use_cases.autocomplete(info.context, prefix, first)
         return [SuggestionType.from_found(suggestion) for suggestion in found]

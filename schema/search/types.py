@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import strawberry
 
-from datasources.search.contract import FacetBucket, SearchFilters, SearchSort
+from datasources.search.contract import (
+    MAX_FACET_BUCKETS,
+    PRICE_BUCKETS,
+    FacetBucket,
+    SearchFilters,
+    SearchSort,
+)
 from records.catalog import Category, Difficulty
 from resolvers.search import FoundCourse, FoundSuggestion, SearchPage
 from schema.catalog.types import CourseType
+from schema.common.cost import ListSize
 from schema.common.pagination import PageInfo
 
 SearchSortEnum = strawberry.enum(SearchSort, name="SearchSort")
@@ -71,11 +78,18 @@ def _values(buckets: tuple[FacetBucket, ...] | None) -> list[FacetValue]:
 
 @strawberry.type(description="Each facet's counts apply every filter except its own")
 class SearchFacets:
-    category: list[FacetValue]
-    difficulty: list[FacetValue]
-    language: list[FacetValue]
-    tags: list[FacetValue]
-    price: list[FacetValue] = strawberry.field(description="Fixed price ranges, in order")
+    category: list[FacetValue] = strawberry.field(directives=[ListSize(assumed_size=len(Category))])
+    difficulty: list[FacetValue] = strawberry.field(
+        directives=[ListSize(assumed_size=len(Difficulty))]
+    )
+    language: list[FacetValue] = strawberry.field(
+        directives=[ListSize(assumed_size=MAX_FACET_BUCKETS)]
+    )
+    tags: list[FacetValue] = strawberry.field(directives=[ListSize(assumed_size=MAX_FACET_BUCKETS)])
+    price: list[FacetValue] = strawberry.field(
+        description="Fixed price ranges, in order",
+        directives=[ListSize(assumed_size=len(PRICE_BUCKETS))],
+    )
 
     @classmethod
     def from_buckets(cls, facets: dict[str, tuple[FacetBucket, ...]]) -> SearchFacets:

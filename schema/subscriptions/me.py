@@ -7,6 +7,7 @@ import strawberry
 from resolvers import lifecycle, subscriptions
 from resolvers.content import progress as content_progress
 from resolvers.subscriptions import StatusFilter
+from schema.common.cost import paged
 from schema.common.info import Info
 from schema.content.types import CourseProgressType
 from schema.subscriptions.types import SubscriptionConnection
@@ -16,7 +17,9 @@ from schema.subscriptions.types import SubscriptionConnection
 class Me:
     user_id: strawberry.ID
 
-    @strawberry.field(description="Newest enrolment first; `first` at most 100")
+    @strawberry.field(
+        description="Newest enrolment first; `first` at most 100", directives=[paged()]
+    )
     async def subscriptions(
         self,
         info: Info,
@@ -30,7 +33,8 @@ class Me:
 
     @strawberry.field(
         description="Active subscriptions ending within `withinDays` (1-365), soonest first;"
-        " `first` at most 100"
+        " `first` at most 100",
+        directives=[paged()],
     )
     async def expiring_subscriptions(
         self, info: Info, within_days: int, first: int = 20, after: str | None = None
