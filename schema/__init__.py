@@ -11,14 +11,13 @@ from graphql import GraphQLError
 from strawberry.extensions import (
     AddValidationRules,
     MaskErrors,
-    MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
-    QueryDepthLimiter,
     ValidationCache,
 )
 
 from schema.cost_limit import CostLimit, KnownCosts
+from schema.document_limits import document_limit_rules
 from schema.error_log import ErrorLoggingSchema, LineBudget, RequestErrorLog, is_client_error
 from schema.roots import Mutation, Query
 
@@ -35,12 +34,8 @@ def _should_mask(error: GraphQLError) -> bool:
     return not is_client_error(error)
 
 
-# The limiters define their rule classes per instance, which would give ValidationCache a new
-# key on every request; built once here, the rules are the same objects on every request.
-_LIMIT_RULES = [
-    *QueryDepthLimiter(max_depth=MAX_DEPTH).validation_rules,
-    *MaxAliasesLimiter(MAX_ALIASES).validation_rules,
-]
+# Built once, so ValidationCache sees the same rule objects on every request.
+_LIMIT_RULES = document_limit_rules(MAX_DEPTH, MAX_ALIASES)
 
 
 def build_schema(max_query_cost: int = 0) -> ErrorLoggingSchema:
