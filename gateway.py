@@ -1,6 +1,7 @@
 """Composes the ASGI app from the HTTP layer (`http_api/`): /graphql (and GraphiQL's files at
 /graphiql), /webhooks/razorpay, /healthz, /readyz, /metrics, /admin/analytics, /content (media of
-the embedded store), and on the embedded default the /checkout sandbox page and the /learn page.
+the embedded store), and on the embedded default the /checkout sandbox page and the /learn page;
+CORS for the browser origins the settings name (`http_api/cors.py`).
 
 The lifespan opens the datasources the settings name, starts the background work the embedded
 default runs in-process, and closes everything on shutdown.
@@ -20,6 +21,7 @@ from datasources.backends import Backends, open_backends
 from http_api.admin_analytics import admin_analytics_routes
 from http_api.bearer_tokens import VerifiedTokens
 from http_api.content_files import content_file_routes
+from http_api.cors import cors_middleware
 from http_api.graphiql import graphiql_asset_routes
 from http_api.graphql_endpoint import GraphQLEndpoint
 from http_api.health import health_routes
@@ -43,6 +45,7 @@ from settings import Settings
 def create_app(settings: Settings | None = None, backends: Backends | None = None) -> Starlette:
     """`backends` given: the caller owns them (tests); otherwise the lifespan opens them."""
     settings = settings or Settings.from_env()
+    middleware = cors_middleware(settings)  # first: a CORS setting that cannot work is refused
     # Given backends serve at once: an ASGI test transport never runs the lifespan.
     state: dict[str, Backends] = {} if backends is None else {"backends": backends}
 
@@ -78,6 +81,7 @@ def create_app(settings: Settings | None = None, backends: Backends | None = Non
         caches,
         settings.persisted_only,
         settings.public_max_age_seconds,
+        settings.csrf_prevention,
     )
     return Starlette(
         routes=[
@@ -93,6 +97,7 @@ def create_app(settings: Settings | None = None, backends: Backends | None = Non
             *([] if settings.production else sandbox_checkout_routes(current_backends)),
             *([] if settings.production else learn_page_routes()),  # the /learn page
         ],
+        middleware=middleware,
         lifespan=lifespan,
     )
 

@@ -28,7 +28,7 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOpe
 from strawberry.types.graphql import OperationType
 
 from datasources.backends import Backends
-from http_api import persisted_queries
+from http_api import csrf, persisted_queries
 from http_api.bearer_tokens import VerifiedTokens
 from http_api.compression import MIN_BYTES, CompressedBodies, compress, preferred_encoding
 from http_api.errors import error_response
@@ -63,10 +63,12 @@ class GraphQLEndpoint:
         caches: ResponseCacheChain,
         persisted_only: bool = False,
         public_max_age_seconds: int = 0,
+        csrf_prevention: bool = True,
     ) -> None:
         self._public_cache_control = f"public, max-age={public_max_age_seconds}"
         self._schema = schema
         self._persisted_only = persisted_only  # the safelist: registered documents only
+        self._csrf_prevention = csrf_prevention  # http_api/csrf.py
         self._backends = backends
         self._tokens = tokens
         self._caches = caches
@@ -78,6 +80,8 @@ class GraphQLEndpoint:
         if "query" not in params and "extensions" not in params:
             return HTMLResponse(self._graphiql_html)
         exchange = _Exchange.of(request)
+        if self._csrf_prevention and not csrf.would_be_preflighted(exchange.headers):
+            return error_response(400, csrf.REFUSAL, "BAD_REQUEST", exchange.request_id)
         try:
             raw = get_request_body(params)
         except BadRequestBody as error:
@@ -87,6 +91,9 @@ class GraphQLEndpoint:
     async def post(self, request: Request) -> Response:
         exchange = _Exchange.of(request)
         request_id = exchange.request_id
+        # Before the media type: the refusal a form POST gets names the header to send.
+        if self._csrf_prevention and not csrf.would_be_preflighted(exchange.headers):
+            return error_response(400, csrf.REFUSAL, "BAD_REQUEST", request_id)
         if not is_json(exchange.headers.get("content-type")):
             return error_response(
                 415, "a POST body is application/json", "UNSUPPORTED_MEDIA_TYPE", request_id

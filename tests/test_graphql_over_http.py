@@ -18,6 +18,9 @@ from tests.graphql_flows import ENROLL
 
 CATALOG = "query($n: Int!) { courses(first: $n) { edges { node { title } } } }"
 NEW_STYLE = {"accept": GRAPHQL_RESPONSE_MEDIA_TYPE}
+# What a client adds to a GET (and to a POST that is not JSON) to pass CSRF prevention
+# (http_api/csrf.py; tests/test_cors_csrf.py checks it).
+PREFLIGHTED = {"apollo-require-preflight": "true"}
 
 
 async def test_a_get_request_runs_a_query_from_its_query_string(
@@ -25,14 +28,14 @@ async def test_a_get_request_runs_a_query_from_its_query_string(
 ) -> None:
     await add_course(backends, title="Touch Typing over GET")
     params = {"query": CATALOG, "variables": json.dumps({"n": 1})}
-    answered = await client.get("/graphql", params=params)
+    answered = await client.get("/graphql", params=params, headers=PREFLIGHTED)
     assert answered.status_code == 200, answered.text
     assert answered.headers["content-type"] == "application/json"
     assert answered.json() == {
         "data": {"courses": {"edges": [{"node": {"title": "Touch Typing over GET"}}]}}
     }
     for _ in range(2):  # executed, then from the response cache: the same media type
-        again = await client.get("/graphql", params=params, headers=NEW_STYLE)
+        again = await client.get("/graphql", params=params, headers={**NEW_STYLE, **PREFLIGHTED})
         assert again.headers["content-type"] == GRAPHQL_RESPONSE_MEDIA_TYPE
         assert again.json() == answered.json()
     graphiql = await client.get("/graphql", headers={"accept": "text/html"})
@@ -47,7 +50,7 @@ async def test_a_mutation_over_get_is_refused_and_changes_nothing(
     refused = await client.get(
         "/graphql",
         params={"query": ENROLL, "variables": json.dumps({"c": str(course.id)})},
-        headers={"authorization": f"Bearer {token_for(7)}"},
+        headers={"authorization": f"Bearer {token_for(7)}", **PREFLIGHTED},
     )
     assert refused.status_code == 405, refused.text
     assert refused.headers["allow"] == "POST"
@@ -65,7 +68,7 @@ async def test_a_post_body_is_json_in_utf8(client: httpx.AsyncClient) -> None:
     )
     for content_type in refused_types:
         headers = {} if content_type is None else {"content-type": content_type}
-        refused = await client.post("/graphql", content=body, headers=headers)
+        refused = await client.post("/graphql", content=body, headers={**headers, **PREFLIGHTED})
         assert refused.status_code == 415, content_type
         assert refused.json()["errors"][0]["extensions"]["code"] == "UNSUPPORTED_MEDIA_TYPE"
     for content_type in (
@@ -108,7 +111,9 @@ async def test_get_parameters_that_are_not_json_objects_are_400(
     client: httpx.AsyncClient,
 ) -> None:
     for name, value in (("variables", "[1]"), ("variables", "{"), ("extensions", '"x"')):
-        refused = await client.get("/graphql", params={"query": "{ __typename }", name: value})
+        refused = await client.get(
+            "/graphql", params={"query": "{ __typename }", name: value}, headers=PREFLIGHTED
+        )
         assert refused.status_code == 400, (name, value)
         assert f"`{name}` is not a JSON object" in refused.json()["errors"][0]["message"]
     posted = await client.post("/graphql", json={"query": "{ __typename }", "extensions": 1})
@@ -121,14 +126,18 @@ async def test_a_cdn_may_keep_only_public_answers_to_get_queries(
     await add_course(backends)
     params = {"query": CATALOG, "variables": json.dumps({"n": 1})}
     for _ in range(2):  # executed, then from the response cache
-        public = await client.get("/graphql", params=params)
+        public = await client.get("/graphql", params=params, headers=PREFLIGHTED)
         assert public.headers["cache-control"] == "public, max-age=30"
         assert "authorization" in public.headers["vary"]
     signed_in = await client.get(
-        "/graphql", params=params, headers={"authorization": f"Bearer {token_for(7)}"}
+        "/graphql",
+        params=params,
+        headers={"authorization": f"Bearer {token_for(7)}", **PREFLIGHTED},
     )
     assert signed_in.headers["cache-control"] == "private, no-store"
-    with_errors = await client.get("/graphql", params={"query": "{ me { userId } }"})
+    with_errors = await client.get(
+        "/graphql", params={"query": "{ me { userId } }"}, headers=PREFLIGHTED
+    )
     assert with_errors.headers["cache-control"] == "private, no-store"
     posted = await client.post("/graphql", json={"query": CATALOG, "variables": {"n": 1}})
     assert "cache-control" not in posted.headers

@@ -75,6 +75,7 @@ async def test_a_hash_runs_the_document_a_client_stored_under_it(
             "extensions": json.dumps(_extension(CATALOG)),
             "variables": json.dumps({"n": 1}),
         },
+        headers={"apollo-require-preflight": "true"},  # CSRF prevention: http_api/csrf.py
     )
     assert over_get.status_code == 200 and over_get.json() == expected
 
