@@ -86,7 +86,10 @@ def mariadb_backend(data_dir: Path) -> Iterator[BenchBackend]:
     storage = SeaweedServer(data_dir / "seaweedfs")
     storage.start()
     storage.create_bucket(BUCKET)
+    # Video playlist links are signed with a key every gateway of a deployment shares.
+    signing_key = secrets.token_urlsafe(32)
     s3 = {
+        "COURSEGATE_CONTENT_SIGNING_KEY": signing_key,
         "COURSEGATE_S3_BUCKET": BUCKET,
         "COURSEGATE_S3_ENDPOINT_URL": storage.endpoint_url,
         "COURSEGATE_S3_ACCESS_KEY_ID": storage.access_key,
@@ -98,6 +101,7 @@ def mariadb_backend(data_dir: Path) -> Iterator[BenchBackend]:
         s3_endpoint_url=storage.endpoint_url,
         s3_access_key_id=storage.access_key,
         s3_secret_access_key=storage.secret_key,
+        content_signing_key=signing_key,
         mysql_catalog_url=_mysql_url(CATALOG_DATABASE),
         mysql_shard_urls=shard_urls,
         redis_url=REDIS_URL,
