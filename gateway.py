@@ -20,6 +20,7 @@ from starlette.routing import Route
 from datasources.backends import Backends, open_backends
 from http_api.admin_analytics import admin_analytics_routes
 from http_api.bearer_tokens import VerifiedTokens
+from http_api.client_identity import TrustedProxies
 from http_api.content_files import content_file_routes
 from http_api.cors import cors_middleware
 from http_api.graphiql import graphiql_asset_routes
@@ -82,6 +83,7 @@ def create_app(settings: Settings | None = None, backends: Backends | None = Non
         settings.persisted_only,
         settings.public_max_age_seconds,
         settings.csrf_prevention,
+        TrustedProxies(settings.trusted_proxies),
     )
     return Starlette(
         routes=[

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from domain.rate_limits import Budgets
+
+DEFAULT_RATE_LIMITS = Budgets(requests=1200, mutations=60, cost=200_000)
 
 
 def _split_urls(raw: str | None) -> tuple[str, ...]:
@@ -44,6 +49,10 @@ class Settings:
     csrf_prevention: bool = True
     # The most a request's estimated cost may be (schema/query_cost.py); 0: no limit.
     max_query_cost: int = 20_000
+    # Per client (a signed-in user, else an address) and minute; 0: that budget is off.
+    rate_limits: Budgets = DEFAULT_RATE_LIMITS
+    # Proxies whose X-Forwarded-For names the client (addresses or networks).
+    trusted_proxies: tuple[str, ...] = ()
     host: str = "127.0.0.1"
     port: int = 8000
     razorpay_key_id: str | None = None
@@ -108,6 +117,9 @@ class Settings:
                 " COURSEGATE_JWT_PUBLIC_KEY_FILE or COURSEGATE_JWT_JWKS_FILE to verify"
                 " bearer tokens"
             )
+        max_query_cost = _whole_number(
+            "COURSEGATE_MAX_QUERY_COST", env.get("COURSEGATE_MAX_QUERY_COST", "20000")
+        )
         return cls(
             data_dir=data_dir,
             embedded_shards=int(env.get("COURSEGATE_EMBEDDED_SHARDS", "2")),
@@ -140,9 +152,9 @@ class Settings:
             csrf_prevention=_true_or_false(
                 "COURSEGATE_CSRF_PREVENTION", env.get("COURSEGATE_CSRF_PREVENTION", "true")
             ),
-            max_query_cost=_whole_number(
-                "COURSEGATE_MAX_QUERY_COST", env.get("COURSEGATE_MAX_QUERY_COST", "20000")
-            ),
+            max_query_cost=max_query_cost,
+            rate_limits=_rate_limits(env, max_query_cost),
+            trusted_proxies=_networks(env.get("COURSEGATE_TRUSTED_PROXIES")),
             host=env.get("COURSEGATE_HOST", "127.0.0.1"),
             port=int(env.get("COURSEGATE_PORT", "8000")),
             razorpay_key_id=env.get("RAZORPAY_KEY_ID") or None,
@@ -206,6 +218,38 @@ def _seconds(name: str, raw: str, least: int, most: int) -> int:
     if not raw.strip().isdigit() or not least <= int(raw) <= most:
         raise ConfigurationError(f"{name} must be {least} to {most} seconds, not {raw!r}")
     return int(raw)
+
+
+def _rate_limits(env: dict[str, str], max_query_cost: int) -> Budgets:
+    default = DEFAULT_RATE_LIMITS
+    budgets = Budgets(
+        *(
+            _whole_number(name, env.get(name, str(fallback)))
+            for name, fallback in (
+                ("COURSEGATE_RATE_LIMIT_REQUESTS_PER_MINUTE", default.requests),
+                ("COURSEGATE_RATE_LIMIT_MUTATIONS_PER_MINUTE", default.mutations),
+                ("COURSEGATE_RATE_LIMIT_COST_PER_MINUTE", default.cost),
+            )
+        )
+    )
+    if budgets.cost and budgets.cost < max_query_cost:
+        raise ConfigurationError(
+            "COURSEGATE_RATE_LIMIT_COST_PER_MINUTE must be at least COURSEGATE_MAX_QUERY_COST,"
+            " or a request the cost limit admits could never run"
+        )
+    return budgets
+
+
+def _networks(raw: str | None) -> tuple[str, ...]:
+    networks = _split_urls(raw)
+    for network in networks:
+        try:
+            ipaddress.ip_network(network, strict=False)
+        except ValueError:
+            raise ConfigurationError(
+                f"COURSEGATE_TRUSTED_PROXIES: {network!r} is not an address or network"
+            ) from None
+    return networks
 
 
 def _whole_number(name: str, raw: str) -> int:

@@ -24,6 +24,9 @@ from datasources.events.jetstream_log import JetStreamEventLog
 from datasources.events.log import EventLog
 from datasources.events.table_log import TableEventLog
 from datasources.ids import IdGenerator
+from datasources.limits.local_buckets import LocalBuckets
+from datasources.limits.rate_limits import RateLimits
+from datasources.limits.redis_buckets import RedisBuckets
 from datasources.objects.factory import content_signer, open_object_store, public_base_url
 from datasources.objects.hls_playlists import HlsPlaylists
 from datasources.objects.store import ObjectStore
@@ -87,6 +90,7 @@ class Backends:
     content: CachedContent = field(init=False)
     progress: ShardedProgressStore = field(init=False)
     persisted_queries: PersistedQueries = field(init=False)
+    rate_limits: RateLimits = field(default_factory=RateLimits)
 
     def __post_init__(self) -> None:
         self.content = CachedContent(
@@ -138,6 +142,11 @@ class Backends:
                 checks[f"{engine.name}:replica-{replica}"] = (engine.ping(replica), False)
         # Without the cache or search the gateway serves (from the databases): degraded.
         checks[f"cache:{self.cache.name}"] = (self.cache.ping(), False)
+        # Unreachable shared buckets: each process limits on its own (LimitingLocally).
+        checks[f"rate_limits:{self.rate_limits.buckets.name}"] = (
+            self.rate_limits.buckets.ping(),
+            False,
+        )
         checks["search"] = (_search_ready(self.search), False)
         checks[f"analytics:{self.analytics.name}"] = (self.analytics.ping(), False)
         checks[f"objects:{self.objects.name}"] = (self.objects.ping(), False)
@@ -177,6 +186,7 @@ class Backends:
         for engine in (self.catalog_engine, *self.shard_engines):
             await engine.close()
         await self.cache.close()
+        await self.rate_limits.buckets.close()
         await self.payments.aclose()
         await self.search.close()
         await self.events.close()
@@ -252,6 +262,12 @@ async def open_backends(settings: Settings) -> Backends:
             settings.content_link_ttl_seconds,
         ),
         link_ttl_seconds=settings.content_link_ttl_seconds,
+        rate_limits=RateLimits(
+            settings.rate_limits,
+            RedisBuckets(settings.redis_url, settings.cache_prefix)
+            if settings.redis_url
+            else LocalBuckets(),
+        ),
     )
 
 

@@ -12,6 +12,7 @@ get `application/json`, where the specification keeps 200 for those.
 
 from __future__ import annotations
 
+import math
 import re
 import uuid
 from collections.abc import Callable, Mapping, Sequence
@@ -20,6 +21,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
+from graphql import GraphQLError
+from prometheus_client import Counter
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from strawberry import Schema
@@ -28,8 +31,10 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOpe
 from strawberry.types.graphql import OperationType
 
 from datasources.backends import Backends
+from domain.rate_limits import REQUESTS
 from http_api import csrf, persisted_queries
 from http_api.bearer_tokens import VerifiedTokens
+from http_api.client_identity import TrustedProxies, client_key
 from http_api.compression import MIN_BYTES, CompressedBodies, compress, preferred_encoding
 from http_api.errors import error_response
 from http_api.graphiql import graphiql_html
@@ -47,8 +52,15 @@ from http_api.response_caches.chain import Answer, ResponseCacheChain
 from loaders import Loaders
 from resolvers.auth import AuthenticationFailed
 from resolvers.context import RequestContext
+from resolvers.rate_limits import RATE_LIMITED, rate_limited_message
 
 MAX_BODY_BYTES = 64 * 1024
+
+RATE_LIMITED_REQUESTS = Counter(
+    "coursegate_rate_limited",
+    "Requests refused with 429 by the budget they had spent (requests, or mutations or cost)",
+    ["budget"],
+)
 # A caller's x-request-id is kept (and echoed) when it is this short and printable; it goes
 # into log lines, so anything else is replaced by one of ours.
 _REQUEST_ID = re.compile(r"[!-~]{1,128}")
@@ -64,7 +76,9 @@ class GraphQLEndpoint:
         persisted_only: bool = False,
         public_max_age_seconds: int = 0,
         csrf_prevention: bool = True,
+        proxies: TrustedProxies | None = None,
     ) -> None:
+        self._proxies = proxies or TrustedProxies(())
         self._public_cache_control = f"public, max-age={public_max_age_seconds}"
         self._schema = schema
         self._persisted_only = persisted_only  # the safelist: registered documents only
@@ -110,6 +124,18 @@ class GraphQLEndpoint:
         graphql_request = GraphQLRequest(
             raw, exchange.headers.get("authorization"), datetime.now(UTC), self._tokens
         )
+        # Who asks comes first: a request over its client's budget costs nothing more.
+        try:
+            principal = graphql_request.principal
+        except AuthenticationFailed as error:
+            return error_response(401, str(error), "UNAUTHENTICATED", request_id)
+        address = self._proxies.client_address(
+            exchange.peer, exchange.headers.get("x-forwarded-for")
+        )
+        client = client_key(principal, address)
+        wait = await self._backends().rate_limits.charge_request(client)
+        if wait:
+            return self._rate_limited(exchange, wait, REQUESTS)
         if persisted_queries.may_involve(raw, self._persisted_only):
             try:
                 await persisted_queries.decide(
@@ -127,11 +153,8 @@ class GraphQLEndpoint:
                 public = graphql_request.authorization is None
                 return self._json(exchange, cached, repeated=True, public=public)
             query = graphql_request.query
-            principal = graphql_request.principal
         except BadRequestBody as error:
             return error_response(400, str(error), "BAD_REQUEST", request_id)
-        except AuthenticationFailed as error:
-            return error_response(401, str(error), "UNAUTHENTICATED", request_id)
         backends = self._backends()
         context = RequestContext(
             backends=backends,
@@ -139,6 +162,7 @@ class GraphQLEndpoint:
             principal=principal,
             request_id=request_id,
             now=graphql_request.now,
+            client=client,
         )
         try:
             result = await self._schema.execute(
@@ -167,6 +191,9 @@ class GraphQLEndpoint:
             return refusal
         if is_request_error(result):
             assert result.errors
+            retry_after = _retry_after(result.errors[0])
+            if retry_after is not None:
+                return self._rate_limited(exchange, retry_after, "mutations or cost")
             formatted = [error.formatted for error in result.errors]
             return self._request_error(exchange, formatted)
         payload: dict[str, Any] = {"data": result.data}
@@ -179,6 +206,17 @@ class GraphQLEndpoint:
         self._caches.store(cached, graphql_request, answer)
         public = principal is None and answer.data_only and answer.links_expire_at is None
         return self._json(exchange, body, repeated=False, public=public)
+
+    def _rate_limited(self, exchange: _Exchange, wait_seconds: float, budget: str) -> Response:
+        RATE_LIMITED_REQUESTS.labels(budget).inc()
+        seconds = max(1, math.ceil(wait_seconds))
+        problem = {
+            "message": rate_limited_message(wait_seconds),
+            "extensions": {"code": RATE_LIMITED, "retryAfterSeconds": seconds},
+        }
+        refusal = self._json(exchange, orjson.dumps({"errors": [problem]}), False, 429)
+        refusal.headers["retry-after"] = str(seconds)
+        return refusal
 
     def _request_error(
         self,
@@ -231,6 +269,7 @@ class _Exchange:
     request_id: str
     media_type: str  # of the answer
     is_get: bool
+    peer: str | None  # the connection's address
 
     @classmethod
     def of(cls, request: Request) -> _Exchange:
@@ -243,7 +282,16 @@ class _Exchange:
             _request_id(headers.get("x-request-id")),
             response_media_type(headers.get("accept")),
             request.method == "GET",
+            client[0] if (client := request.scope.get("client")) else None,
         )
+
+
+def _retry_after(error: GraphQLError) -> float | None:
+    """How long a request refused by its client's budgets should wait; None for any other."""
+    extensions = error.extensions or {}
+    if extensions.get("code") != RATE_LIMITED:
+        return None
+    return float(extensions["retryAfterSeconds"])
 
 
 def _request_id(given: str | None) -> str:

@@ -17,6 +17,8 @@ class RequestContext:
     loaders: Loaders
     principal: Principal | None
     request_id: str
+    # Whom the request's rate limits count: `user:<id>` signed in, else `address:<ip>`.
+    client: str = ""
     # One clock reading per request, so every field agrees on what "now" is.
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
     # Added to the response's `extensions` (e.g. {"search": {"degraded": true, ...}}).

@@ -16,7 +16,7 @@ from strawberry.extensions import (
     ValidationCache,
 )
 
-from schema.cost_limit import CostLimit, KnownCosts
+from schema.demand_control import DemandControl, KnownCosts
 from schema.document_limits import document_limit_rules
 from schema.error_log import ErrorLoggingSchema, LineBudget, RequestErrorLog, is_client_error
 from schema.roots import Mutation, Query
@@ -53,7 +53,7 @@ def build_schema(max_query_cost: int = 0) -> ErrorLoggingSchema:
             lambda: ParserCache(maxsize=1024),
             lambda: AddValidationRules(_LIMIT_RULES),
             lambda: ValidationCache(maxsize=1024),
-            *([lambda: CostLimit(max_query_cost, known_costs)] if max_query_cost else []),
+            lambda: DemandControl(max_query_cost, known_costs),
             lambda: MaskErrors(should_mask_error=_should_mask, error_message="Internal error"),
         ],
     )

@@ -209,7 +209,9 @@ class _Estimate:
         given = {argument.name.value: argument.value for argument in node.arguments or ()}
         sizes = []
         for name in spec.slicing_arguments:
-            value = self._value(given[name]) if name in given else _default(field, name)
+            value = self._value(given[name]) if name in given else None
+            if value is None:  # not given, or a variable left out: the argument's default
+                value = _default(field, name)
             if isinstance(value, list):
                 value = len(value)
             if isinstance(value, int):

@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from datasources.backends import Backends, open_backends
+from domain.rate_limits import Budgets
 from gateway import create_app
 from resolvers.auth import issue_token
 from settings import Settings
@@ -96,10 +97,16 @@ def mariadb_databases() -> Iterator[dict[str, Any]]:
     servers.drop_databases([catalog, *shards])
 
 
+# Every request of the suite comes from one address: the tests of the limits set their own.
+NO_RATE_LIMITS = Budgets()
+
+
 @pytest.fixture(params=["embedded", "mariadb"])
 def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
     if request.param == "embedded":
-        return Settings(data_dir=tmp_path, embedded_shards=2, jwt_secret=JWT_SECRET)
+        return Settings(
+            data_dir=tmp_path, embedded_shards=2, jwt_secret=JWT_SECRET, rate_limits=NO_RATE_LIMITS
+        )
     databases = request.getfixturevalue("mariadb_databases")
     servers.require(servers.redis_reachable(), "Redis at 127.0.0.1:6379")
     production = with_unreachable_razorpay(
@@ -110,6 +117,7 @@ def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
             redis_url=servers.REDIS_URL,
             cache_prefix=f"cgtest:{uuid.uuid4().hex}:",
             jwt_secret=JWT_SECRET,
+            rate_limits=NO_RATE_LIMITS,
         )
     )
     return with_s3(

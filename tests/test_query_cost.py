@@ -1,4 +1,4 @@
-"""A request's estimated cost (schema/query_cost.py) and its limit (schema/cost_limit.py): what
+"""A request's estimated cost (schema/query_cost.py) and its limit (schema/demand_control.py): what
 the estimate counts, that every list of the schema says its size, and over HTTP on both
 backends that a request over the limit is refused with its figures before anything runs."""
 
@@ -26,7 +26,7 @@ from datasources.backends import Backends
 from gateway import create_app
 from http_api.graphql_over_http import GRAPHQL_RESPONSE_MEDIA_TYPE
 from schema import build_schema
-from schema.cost_limit import KnownCosts
+from schema.demand_control import KnownCosts
 from schema.query_cost import MUTATION_COST, query_cost
 from settings import Settings
 from tests.conftest import graphql, token_for
@@ -101,7 +101,7 @@ def test_kept_costs_follow_the_variables_they_were_read_from() -> None:
         lessons(first: $m) @include(if: $with) { edges { node { id } } } } } } }"""
     known = KnownCosts()
     parsed = parse(document)
-    asked = [
+    asked: list[dict[str, Any]] = [
         {"with": False, "m": 1},
         {"with": False, "m": 100},  # $m is not read: the kept cost answers
         {"with": True, "m": 1},
@@ -112,6 +112,7 @@ def test_kept_costs_follow_the_variables_they_were_read_from() -> None:
     for variables in asked:
         kept = known.of(SCHEMA, (document, None), parsed, variables)
         assert kept == estimate(document, variables), variables
+    assert estimate(document, {"with": True}) == 1 + 5 * (2 + 1 + 50 * 2)
     assert len({known.of(SCHEMA, (document, None), parsed, v) for v in asked}) == 4
 
 

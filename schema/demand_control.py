@@ -1,15 +1,20 @@
-"""Refuses a request whose estimated cost (`schema/query_cost.py`) is over the limit, after it
-validated and before anything runs."""
+"""Demand control, after a request validated and before anything runs: its estimated cost
+(`schema/query_cost.py`) must be within the limit per request, and the request spends its
+client's mutation and cost budgets (`resolvers/rate_limits.py`); either refusal is the only
+error of the answer."""
 
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterator, Mapping
+from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
 from graphql import DocumentNode, ExecutionResult, GraphQLError, GraphQLSchema
 from strawberry.extensions import SchemaExtension
+from strawberry.types.graphql import OperationType
 
+from resolvers import rate_limits
+from resolvers.context import RequestContext
 from schema.query_cost import ABSENT, query_cost
 
 COST_LIMIT_EXCEEDED = "COST_LIMIT_EXCEEDED"
@@ -18,14 +23,15 @@ _DOCUMENTS = 1024
 _VARIANTS = 8
 
 
-class CostLimit(SchemaExtension):
+class DemandControl(SchemaExtension):
     def __init__(self, limit: int, costs: KnownCosts) -> None:
-        self._limit = limit
+        self._limit = limit  # 0: none per request
         self._costs = costs
 
-    def on_execute(self) -> Iterator[None]:
+    async def on_execute(self) -> AsyncIterator[None]:
         context = self.execution_context
         document = context.graphql_document
+        request = context.context
         if document is not None and context.query is not None:
             cost = self._costs.of(
                 context.schema._schema,
@@ -33,11 +39,22 @@ class CostLimit(SchemaExtension):
                 document,
                 context.variables or {},
             )
-            if cost > self._limit:
-                context.result = ExecutionResult(data=None, errors=[self._refusal(cost)])
+            refusal = None
+            if self._limit and cost > self._limit:
+                refusal = self._over_limit(cost)
+            elif isinstance(request, RequestContext):
+                is_mutation = context.operation_type is OperationType.MUTATION
+                wait = await rate_limits.spend(request, cost, is_mutation)
+                if wait:
+                    refusal = GraphQLError(
+                        rate_limits.rate_limited_message(wait),
+                        extensions={"code": rate_limits.RATE_LIMITED, "retryAfterSeconds": wait},
+                    )
+            if refusal is not None:
+                context.result = ExecutionResult(data=None, errors=[refusal])
         yield
 
-    def _refusal(self, cost: int) -> GraphQLError:
+    def _over_limit(self, cost: int) -> GraphQLError:
         return GraphQLError(
             f"the request's estimated cost is {cost}, more than the {self._limit} allowed;"
             " ask for fewer items (`first`) or fewer nested lists",
