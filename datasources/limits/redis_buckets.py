@@ -5,8 +5,9 @@ leases this process a few tokens ahead (at most a sixteenth of what the bucket s
 requests, not every one; a budget under 100 a minute leases nothing and is exact. Leased
 tokens are taken from the shared bucket, so what a client spends never exceeds its budget; a
 lease spent later than it was taken can add to a burst, at most 1 % of the budget per process,
-and a lease left unspent in one process is that much the client does not get. The checks made while the event loop runs one batch of ready callbacks go in one script
-call (each check still all or nothing on its own).
+and a lease left unspent in one process is that much the client does not get. The checks
+made while the event loop runs one batch of ready callbacks go in one script call (each check
+still all or nothing on its own).
 
 Redis unreachable: the limiter fails open to buckets in this process (each process then limits
 on its own), says so at /readyz and in `coursegate_rate_limits_local`, and tries Redis again
