@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import re
+import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -48,6 +49,7 @@ from http_api.graphql_over_http import (
 )
 from http_api.graphql_request import BadRequestBody, GraphQLRequest
 from http_api.persisted_queries import PersistedQueryRefused
+from http_api.request_metrics import OperationLabel, OperationLabels, count_errors, count_refusal
 from http_api.response_caches.chain import Answer, ResponseCacheChain
 from loaders import Loaders
 from resolvers.auth import AuthenticationFailed
@@ -88,39 +90,44 @@ class GraphQLEndpoint:
         self._caches = caches
         self._graphiql_html = graphiql_html()  # its assets from /graphiql/, not a CDN
         self._compressed = CompressedBodies()
+        self._labels = OperationLabels()
 
     async def get(self, request: Request) -> Response:
         params = request.query_params
         if "query" not in params and "extensions" not in params:
             return HTMLResponse(self._graphiql_html)
-        exchange = _Exchange.of(request)
-        if self._csrf_prevention and not csrf.would_be_preflighted(exchange.headers):
-            return error_response(400, csrf.REFUSAL, "BAD_REQUEST", exchange.request_id)
+        exchange = _Exchange.of(request, self._labels.unread)
         try:
-            raw = get_request_body(params)
-        except BadRequestBody as error:
-            return error_response(400, str(error), "BAD_REQUEST", exchange.request_id)
-        return await self._serve(exchange, raw, QUERIES_ONLY)
+            if self._csrf_prevention and not csrf.would_be_preflighted(exchange.headers):
+                return _refusal(exchange, 400, csrf.REFUSAL, "BAD_REQUEST")
+            try:
+                raw = get_request_body(params)
+            except BadRequestBody as error:
+                return _refusal(exchange, 400, str(error), "BAD_REQUEST")
+            return await self._serve(exchange, raw, QUERIES_ONLY)
+        finally:
+            exchange.answered()
 
     async def post(self, request: Request) -> Response:
-        exchange = _Exchange.of(request)
-        request_id = exchange.request_id
-        # Before the media type: the refusal a form POST gets names the header to send.
-        if self._csrf_prevention and not csrf.would_be_preflighted(exchange.headers):
-            return error_response(400, csrf.REFUSAL, "BAD_REQUEST", request_id)
-        if not is_json(exchange.headers.get("content-type")):
-            return error_response(
-                415, "a POST body is application/json", "UNSUPPORTED_MEDIA_TYPE", request_id
-            )
-        raw = await request.body()
-        if len(raw) > MAX_BODY_BYTES:
-            return error_response(413, "the request body is too large", "BAD_REQUEST", request_id)
-        return await self._serve(exchange, raw, None)
+        exchange = _Exchange.of(request, self._labels.unread)
+        try:
+            # Before the media type: the refusal a form POST gets names the header to send.
+            if self._csrf_prevention and not csrf.would_be_preflighted(exchange.headers):
+                return _refusal(exchange, 400, csrf.REFUSAL, "BAD_REQUEST")
+            if not is_json(exchange.headers.get("content-type")):
+                return _refusal(
+                    exchange, 415, "a POST body is application/json", "UNSUPPORTED_MEDIA_TYPE"
+                )
+            raw = await request.body()
+            if len(raw) > MAX_BODY_BYTES:
+                return _refusal(exchange, 413, "the request body is too large", "BAD_REQUEST")
+            return await self._serve(exchange, raw, None)
+        finally:
+            exchange.answered()
 
     async def _serve(
         self, exchange: _Exchange, raw: bytes, allowed: frozenset[OperationType] | None
     ) -> Response:
-        request_id = exchange.request_id
         graphql_request = GraphQLRequest(
             raw, exchange.headers.get("authorization"), datetime.now(UTC), self._tokens
         )
@@ -128,7 +135,7 @@ class GraphQLEndpoint:
         try:
             principal = graphql_request.principal
         except AuthenticationFailed as error:
-            return error_response(401, str(error), "UNAUTHENTICATED", request_id)
+            return _refusal(exchange, 401, str(error), "UNAUTHENTICATED")
         address = self._proxies.client_address(
             exchange.peer, exchange.headers.get("x-forwarded-for")
         )
@@ -142,25 +149,28 @@ class GraphQLEndpoint:
                     graphql_request, self._backends().persisted_queries, self._persisted_only
                 )
             except BadRequestBody as error:
-                return error_response(400, str(error), "BAD_REQUEST", request_id)
+                return _refusal(exchange, 400, str(error), "BAD_REQUEST")
             except PersistedQueryRefused as refused:
+                count_refusal(refused.code)
                 problem = {"message": str(refused), "extensions": {"code": refused.code}}
                 return self._request_error(exchange, [problem], refused)
         try:
             cached = await self._caches.lookup(graphql_request)
-            if isinstance(cached, bytes):
+            if isinstance(cached, Answer):
+                exchange.operation = cached.operation or exchange.operation
                 # A cache keeps data-only answers, and an anonymous one none that carry links.
                 public = graphql_request.authorization is None
-                return self._json(exchange, cached, repeated=True, public=public)
+                return self._json(exchange, cached.body, repeated=True, public=public)
             query = graphql_request.query
+            exchange.operation = self._labels.of_request(query, graphql_request.operation_name)
         except BadRequestBody as error:
-            return error_response(400, str(error), "BAD_REQUEST", request_id)
+            return _refusal(exchange, 400, str(error), "BAD_REQUEST")
         backends = self._backends()
         context = RequestContext(
             backends=backends,
             loaders=Loaders.for_request(backends, None if principal is None else principal.user_id),
             principal=principal,
-            request_id=request_id,
+            request_id=exchange.request_id,
             now=graphql_request.now,
             client=client,
         )
@@ -179,13 +189,13 @@ class GraphQLEndpoint:
                 "`query` is empty, or `operationName` does not name one of its operations"
                 " (it must when there are several)"
             )
-            return error_response(400, message, "BAD_REQUEST", request_id)
+            return _refusal(exchange, 400, message, "BAD_REQUEST")
         except InvalidOperationTypeError:
-            refusal = error_response(
+            refusal = _refusal(
+                exchange,
                 405,
                 "a GET request runs queries only: POST mutations",
                 "METHOD_NOT_ALLOWED",
-                request_id,
             )
             refusal.headers["allow"] = "POST"
             return refusal
@@ -194,21 +204,24 @@ class GraphQLEndpoint:
             retry_after = _retry_after(result.errors[0])
             if retry_after is not None:
                 return self._rate_limited(exchange, retry_after, "mutations or cost")
+            count_errors(result.errors)
             formatted = [error.formatted for error in result.errors]
             return self._request_error(exchange, formatted)
         payload: dict[str, Any] = {"data": result.data}
         if result.errors:
+            count_errors(result.errors)
             payload["errors"] = [error.formatted for error in result.errors]
         if context.extensions:
             payload["extensions"] = context.extensions
         body = orjson.dumps(payload)
-        answer = Answer(body, len(payload) == 1, context.links_expire_at)
+        answer = Answer(body, len(payload) == 1, context.links_expire_at, exchange.operation)
         self._caches.store(cached, graphql_request, answer)
         public = principal is None and answer.data_only and answer.links_expire_at is None
         return self._json(exchange, body, repeated=False, public=public)
 
     def _rate_limited(self, exchange: _Exchange, wait_seconds: float, budget: str) -> Response:
         RATE_LIMITED_REQUESTS.labels(budget).inc()
+        count_refusal(RATE_LIMITED)
         seconds = max(1, math.ceil(wait_seconds))
         problem = {
             "message": rate_limited_message(wait_seconds),
@@ -260,9 +273,9 @@ class GraphQLEndpoint:
         return Response(body, status, media_type=exchange.media_type, headers=headers)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _Exchange:
-    """What answering one request needs to know about it."""
+    """What answering one request needs to know about it, and what the metrics count it as."""
 
     headers: dict[str, str]  # lower-case names; one pass over the raw list (Starlette's
     # Headers scans it on every get, which five gets a request made a measurable cost)
@@ -270,9 +283,11 @@ class _Exchange:
     media_type: str  # of the answer
     is_get: bool
     peer: str | None  # the connection's address
+    operation: OperationLabel  # known once its document is
+    started: float
 
     @classmethod
-    def of(cls, request: Request) -> _Exchange:
+    def of(cls, request: Request, unread: OperationLabel) -> _Exchange:
         headers = {
             name.decode("latin-1"): value.decode("latin-1")
             for name, value in request.scope["headers"]
@@ -283,7 +298,18 @@ class _Exchange:
             response_media_type(headers.get("accept")),
             request.method == "GET",
             client[0] if (client := request.scope.get("client")) else None,
+            unread,
+            time.perf_counter(),
         )
+
+    def answered(self) -> None:
+        self.operation.observe(time.perf_counter() - self.started)
+
+
+def _refusal(exchange: _Exchange, status: int, message: str, code: str) -> Response:
+    """The request stops here, before its document runs."""
+    count_refusal(code)
+    return error_response(status, message, code, exchange.request_id)
 
 
 def _retry_after(error: GraphQLError) -> float | None:

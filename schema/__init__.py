@@ -7,10 +7,8 @@ case in `resolvers/` (which reaches loaders and datasources), never a loader or 
 
 from __future__ import annotations
 
-from graphql import GraphQLError
 from strawberry.extensions import (
     AddValidationRules,
-    MaskErrors,
     MaxTokensLimiter,
     ParserCache,
     ValidationCache,
@@ -18,7 +16,7 @@ from strawberry.extensions import (
 
 from schema.demand_control import DemandControl, KnownCosts
 from schema.document_limits import document_limit_rules
-from schema.error_log import ErrorLoggingSchema, LineBudget, RequestErrorLog, is_client_error
+from schema.error_log import ErrorLoggingSchema, LineBudget, MaskBugs, RequestErrorLog
 from schema.roots import Mutation, Query
 
 MAX_DEPTH = 10
@@ -27,11 +25,6 @@ MAX_TOKENS = 2000
 # Client-error log lines: at most this many per window, per process (see LineBudget).
 CLIENT_ERROR_LINES = 20
 CLIENT_ERROR_WINDOW_SECONDS = 10.0
-
-
-def _should_mask(error: GraphQLError) -> bool:
-    """Client errors reach the client as they are; a bug's message does not (it is logged)."""
-    return not is_client_error(error)
 
 
 # Built once, so ValidationCache sees the same rule objects on every request.
@@ -54,6 +47,6 @@ def build_schema(max_query_cost: int = 0) -> ErrorLoggingSchema:
             lambda: AddValidationRules(_LIMIT_RULES),
             lambda: ValidationCache(maxsize=1024),
             lambda: DemandControl(max_query_cost, known_costs),
-            lambda: MaskErrors(should_mask_error=_should_mask, error_message="Internal error"),
+            MaskBugs,
         ],
     )

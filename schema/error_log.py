@@ -20,6 +20,7 @@ from typing import Any
 
 import strawberry
 from graphql import GraphQLError
+from strawberry.extensions import MaskErrors
 from strawberry.types.execution import ExecutionContext
 
 from resolvers.context import RequestContext
@@ -29,6 +30,8 @@ client_log = logging.getLogger("coursegate.client_errors")
 bug_log = logging.getLogger("coursegate.errors")
 
 MAX_MESSAGE_CHARS = 200
+INTERNAL = "INTERNAL"  # the code of a bug's error as the client sees it
+MASKED_MESSAGE = "Internal error"
 _NAMED_OTHERS = 3
 
 
@@ -108,6 +111,22 @@ class RequestErrorLog:
             also,
             exc_info=first.original_error or first,
         )
+
+
+class MaskBugs(MaskErrors):
+    """A bug's error reaches the client as "Internal error" with code INTERNAL (where and when
+    are kept: path and locations); its message and stack are in the log."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            should_mask_error=lambda error: not is_client_error(error),
+            error_message=MASKED_MESSAGE,
+        )
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        masked = super().anonymise_error(error)
+        masked.extensions = {"code": INTERNAL}
+        return masked
 
 
 class ErrorLoggingSchema(strawberry.Schema):

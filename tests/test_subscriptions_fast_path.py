@@ -189,11 +189,11 @@ async def test_an_answer_is_not_served_past_the_next_change_of_a_derived_field(
     bound = unchanged_until(miss.entry_rows, now)
     assert bound is not None
     before = await cache.lookup(_request(BODY, 25, bound - timedelta(microseconds=1)))
-    assert before == b"answer"
+    assert isinstance(before, Answer) and before.body == b"answer"
     past = await cache.lookup(_request(BODY, 25, bound + timedelta(microseconds=1)))
-    assert not isinstance(past, bytes)
+    assert not isinstance(past, Answer)
     other_user = await cache.lookup(_request(BODY, 26, now))
-    assert not isinstance(other_user, bytes)
+    assert not isinstance(other_user, Answer)
 
 
 async def test_mutations_and_other_documents_are_never_stored(backends: Backends) -> None:
@@ -207,9 +207,9 @@ async def test_mutations_and_other_documents_are_never_stored(backends: Backends
     ):
         request = _request(orjson.dumps({"query": query}), 27, now)
         found = await cache.lookup(request)
-        if found is not None and not isinstance(found, bytes):
+        if found is not None and not isinstance(found, Answer):
             found.store(request, Answer(b"answer", data_only=True))
-        assert not isinstance(await cache.lookup(request), bytes)
+        assert not isinstance(await cache.lookup(request), Answer)
 
 
 def test_a_remembered_token_is_verified_again_once_it_expires(

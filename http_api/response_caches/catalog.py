@@ -16,9 +16,9 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 from datasources.cache.metrics import record_lookups
+from http_api.documents import has_mutation, selects_only, sole_query
 from http_api.graphql_request import GraphQLRequest
 from http_api.response_caches.chain import Answer
-from http_api.response_caches.documents import has_mutation, selects_only, sole_query
 from http_api.response_caches.generation import CatalogGeneration
 
 PUBLIC_ROOT_FIELDS = frozenset({"courses", "course", "categories", "__typename"})
@@ -64,9 +64,9 @@ class _Miss:
 class CatalogResponseCache:
     def __init__(self, generation: CatalogGeneration) -> None:
         self._generation = generation
-        self._entries: OrderedDict[bytes, tuple[int, float, bytes]] = OrderedDict()
+        self._entries: OrderedDict[bytes, tuple[int, float, Answer]] = OrderedDict()
 
-    async def lookup(self, request: GraphQLRequest) -> bytes | _Miss | None:
+    async def lookup(self, request: GraphQLRequest) -> Answer | _Miss | None:
         key = anonymous_key(request)
         if key is None:
             return None
@@ -88,7 +88,7 @@ class CatalogResponseCache:
         self._entries[miss.key] = (
             miss.generation,
             time.monotonic() + ENTRY_TTL_SECONDS,
-            answer.body,
+            answer,
         )
         self._entries.move_to_end(miss.key)
         while len(self._entries) > MAX_ENTRIES:

@@ -1,7 +1,7 @@
 """The response caches as one chain: each is asked in turn, the first that holds the answer
 serves it, and every cache that missed is handed the executed answer to keep if it wants.
 
-A cache answers a lookup with the cached bytes, with a `Pending` (what storing this request's
+A cache answers a lookup with the cached `Answer`, with a `Pending` (what storing this request's
 answer needs), or with None (it never keeps this request).
 """
 
@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from http_api.documents import has_mutation
 from http_api.graphql_request import GraphQLRequest
-from http_api.response_caches.documents import has_mutation
+from http_api.request_metrics import OperationLabel
 from http_api.response_caches.generation import CatalogGeneration
 
 
@@ -25,6 +26,7 @@ class Answer:
     # The earliest expiry of a signed link in the body: an anonymous cache keeps no such
     # answer, a user's keeps it while the links have most of their life left.
     links_expire_at: datetime | None = None
+    operation: OperationLabel | None = None  # what a hit is counted as in the metrics
 
 
 class Pending(Protocol):
@@ -32,7 +34,7 @@ class Pending(Protocol):
 
 
 class ResponseCache(Protocol):
-    async def lookup(self, request: GraphQLRequest) -> bytes | Pending | None: ...
+    async def lookup(self, request: GraphQLRequest) -> Answer | Pending | None: ...
 
 
 class ResponseCacheChain:
@@ -46,7 +48,7 @@ class ResponseCacheChain:
     def generation(self) -> CatalogGeneration | None:
         return self._generation
 
-    async def lookup(self, request: GraphQLRequest) -> bytes | tuple[Pending, ...]:
+    async def lookup(self, request: GraphQLRequest) -> Answer | tuple[Pending, ...]:
         """The cached response, or the misses to hand the answer to. May raise what the
         request raises when a cache needs its parsed body or principal."""
         # Yield once per request: hits and in-process cache reads never await I/O, and a
@@ -55,7 +57,7 @@ class ResponseCacheChain:
         pending: list[Pending] = []
         for cache in self._caches:
             found = await cache.lookup(request)
-            if isinstance(found, bytes):
+            if isinstance(found, Answer):
                 return found
             if found is not None:
                 pending.append(found)

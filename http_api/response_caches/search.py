@@ -15,10 +15,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from datasources.cache.metrics import record_lookups
+from http_api.documents import selects_only, sole_query
 from http_api.graphql_request import GraphQLRequest
 from http_api.response_caches.catalog import anonymous_key
 from http_api.response_caches.chain import Answer
-from http_api.response_caches.documents import selects_only, sole_query
 from http_api.response_caches.generation import CatalogGeneration
 
 SEARCH_ROOT_FIELDS = frozenset({"search", "autocomplete", "__typename"})
@@ -52,9 +52,9 @@ class SearchResponseCache:
         self._generation = generation
         self._index_version = index_version
         self._max_entries = max_entries
-        self._entries: OrderedDict[bytes, tuple[tuple[int, int], bytes]] = OrderedDict()
+        self._entries: OrderedDict[bytes, tuple[tuple[int, int], Answer]] = OrderedDict()
 
-    async def lookup(self, request: GraphQLRequest) -> bytes | _Miss | None:
+    async def lookup(self, request: GraphQLRequest) -> Answer | _Miss | None:
         key = anonymous_key(request)
         if key is None:
             return None
@@ -76,7 +76,7 @@ class SearchResponseCache:
         ):
             return
         record_lookups(KEYSPACE, 0, 1)
-        self._entries[miss.key] = (miss.versions, answer.body)
+        self._entries[miss.key] = (miss.versions, answer)
         self._entries.move_to_end(miss.key)
         while len(self._entries) > self._max_entries:
             self._entries.popitem(last=False)

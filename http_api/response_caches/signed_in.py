@@ -28,9 +28,9 @@ from graphql import FieldNode
 
 from datasources.cache.cached_subscriptions import CachedSubscriptions
 from datasources.cache.metrics import record_lookups
+from http_api.documents import sole_query
 from http_api.graphql_request import GraphQLRequest
 from http_api.response_caches.chain import Answer
-from http_api.response_caches.documents import sole_query
 from http_api.response_caches.generation import CatalogGeneration
 from records.subscriptions import Subscription
 
@@ -46,7 +46,7 @@ class _Stored:
     entry_raw: bytes
     generation: int
     fresh_until: datetime | None  # None: nothing time-derived changes
-    response: bytes
+    response: Answer
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +106,7 @@ class SignedInResponseCache:
         self._generation = generation
         self._entries: OrderedDict[tuple[int, bool, bytes], _Stored] = OrderedDict()
 
-    async def lookup(self, request: GraphQLRequest) -> bytes | UserMiss | None:
+    async def lookup(self, request: GraphQLRequest) -> Answer | UserMiss | None:
         """May raise BadRequestBody or AuthenticationFailed for a signed-in request."""
         if request.authorization is None or len(request.raw_body) > MAX_BODY_BYTES:
             return None
@@ -142,7 +142,7 @@ class SignedInResponseCache:
             links_fresh_until = request.now + (answer.links_expire_at - request.now) / 2
             if fresh_until is None or links_fresh_until < fresh_until:
                 fresh_until = links_fresh_until
-        self._entries[miss.key] = _Stored(miss.entry_raw, miss.generation, fresh_until, answer.body)
+        self._entries[miss.key] = _Stored(miss.entry_raw, miss.generation, fresh_until, answer)
         self._entries.move_to_end(miss.key)
         while len(self._entries) > MAX_ENTRIES:
             self._entries.popitem(last=False)

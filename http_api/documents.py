@@ -1,4 +1,5 @@
-"""What the response caches need to know about a GraphQL document, parsed once per text."""
+"""What the HTTP layer (the response caches, the metrics) needs to know about a GraphQL document,
+parsed once per text."""
 
 from __future__ import annotations
 
