@@ -27,6 +27,7 @@ from datasources.search.contract import (
     SearchUnavailable,
     Suggestion,
 )
+from datasources.search.metrics import SEARCH_DURATION
 from datasources.search.opensearch_bodies import (
     Body,
     build_autocomplete_body,
@@ -53,6 +54,8 @@ class OpenSearchEngine:
         self._write_lock = asyncio.Lock()
         self._rebuild_lock = asyncio.Lock()
         self._journal: WriteJournal | None = None
+        self._search_duration = SEARCH_DURATION.labels("opensearch", "search")
+        self._autocomplete_duration = SEARCH_DURATION.labels("opensearch", "autocomplete")
 
     @classmethod
     def connect(cls, url: str, alias: str = "courses", **client_options: Any) -> OpenSearchEngine:
@@ -63,8 +66,10 @@ class OpenSearchEngine:
         return self._alias
 
     async def search(self, request: SearchRequest) -> SearchResult:
-        async with _unavailable_on_outage():
-            response = await self._client.search(index=self._alias, body=build_search_body(request))
+        body = build_search_body(request)
+        with self._search_duration.time():
+            async with _unavailable_on_outage():
+                response = await self._client.search(index=self._alias, body=body)
         return parse_search_response(cast(Body, response))
 
     async def autocomplete(self, prefix: str, limit: int) -> list[Suggestion]:
@@ -74,8 +79,9 @@ class OpenSearchEngine:
         if body is None:
             await self._require_index()
             return []
-        async with _unavailable_on_outage():
-            response = await self._client.search(index=self._alias, body=body)
+        with self._autocomplete_duration.time():
+            async with _unavailable_on_outage():
+                response = await self._client.search(index=self._alias, body=body)
         return parse_suggestions(cast(Body, response))
 
     async def upsert(self, docs: Sequence[SearchDocument]) -> None:

@@ -29,6 +29,7 @@ from datasources.search.contract import (
     SearchUnavailable,
     Suggestion,
 )
+from datasources.search.metrics import SEARCH_DURATION
 from datasources.search.rebuild import WriteJournal, document_batches
 from datasources.search.result_cache import ResultCache
 from datasources.search.tantivy_directory import IndexDirectory
@@ -47,6 +48,8 @@ class TantivySearchEngine:
         self._version = 0  # bumped after every commit and swap
         self._searches: ResultCache[SearchResult] = ResultCache()
         self._suggestions: ResultCache[tuple[Suggestion, ...]] = ResultCache()
+        self._search_duration = SEARCH_DURATION.labels("tantivy", "search")
+        self._autocomplete_duration = SEARCH_DURATION.labels("tantivy", "autocomplete")
 
     @classmethod
     async def open(cls, root: Path | str) -> TantivySearchEngine:
@@ -62,7 +65,8 @@ class TantivySearchEngine:
         version = self._version  # read before the searcher: an answer is never newer than it
         result = self._searches.get(version, request)
         if result is None:
-            result = await asyncio.to_thread(run_search, live.searcher, live.queries, request)
+            with self._search_duration.time():
+                result = await asyncio.to_thread(run_search, live.searcher, live.queries, request)
             self._searches.put(version, request, result)
         return result
 
@@ -73,7 +77,8 @@ class TantivySearchEngine:
         version = self._version
         suggestions = self._suggestions.get(version, (prefix, limit))
         if suggestions is None:
-            found = run_autocomplete(live.searcher, live.queries, prefix, limit)
+            with self._autocomplete_duration.time():
+                found = run_autocomplete(live.searcher, live.queries, prefix, limit)
             suggestions = tuple(found)
             self._suggestions.put(version, (prefix, limit), suggestions)
         return list(suggestions)
