@@ -36,6 +36,7 @@ from jobs.consumers.registry import CONSUMER_KINDS, CONSUMERS
 from jobs.consumers.runner import consume
 from jobs.indexer import SearchIndexer
 from jobs.lifecycle import LifecycleRunner
+from jobs.metrics_sampler import sample_metrics
 from jobs.reconcile_loop import reconcile_periodically
 from jobs.relay import Relay
 from resolvers.auth import token_verifier
@@ -109,6 +110,8 @@ def _background_work(
 ) -> list[asyncio.Task[None]]:
     """What this process runs beside serving, until `stop` is set."""
     tasks: list[asyncio.Task[None]] = []
+    # Every process: its own pools' use, and the active subscriptions figure, for /metrics.
+    tasks.append(asyncio.create_task(sample_metrics(backends, stop)))
     # The embedded index has one writer: this process. Production runs `coursegate indexer`.
     if settings.search_url is None:
         tasks.append(asyncio.create_task(SearchIndexer(backends).run(stop)))

@@ -8,6 +8,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 Row = tuple[Any, ...]
@@ -49,6 +50,15 @@ async def retry_on_conflict(attempt: Callable[[], Awaitable[T]], attempts: int =
     raise AssertionError("unreachable")
 
 
+@dataclass(frozen=True, slots=True)
+class PoolUsage:
+    """One connection pool's use now, for the pool gauges (jobs/metrics_sampler.py)."""
+
+    database: str  # the engine's name, or `<name>/replica-<i>` for a read replica's pool
+    in_use: int  # connections taken by callers (or being opened for them)
+    size: int  # the most the pool will open
+
+
 class SqlExecutor(Protocol):
     async def fetch_all(self, sql: str, params: Params = ()) -> list[Row]: ...
 
@@ -79,6 +89,10 @@ class SqlEngine(SqlExecutor, Protocol):
 
     @property
     def replica_count(self) -> int: ...
+
+    def pool_usage(self) -> list[PoolUsage]:
+        """Each pool's counters as they are now, without I/O; nothing when not open."""
+        ...
 
     async def ping(self, replica: int | None = None) -> None:
         """The primary answers (or, given an index, that read replica does)."""

@@ -18,6 +18,7 @@ from datasources.sql.engine import (
     Dialect,
     IntegrityViolation,
     Params,
+    PoolUsage,
     Row,
     SqlExecutor,
     TransientConflict,
@@ -201,6 +202,15 @@ class MysqlEngine:
     @property
     def replica_count(self) -> int:
         return len(self._replica_urls)
+
+    def pool_usage(self) -> list[PoolUsage]:
+        # aiomysql's `size` counts free, acquired and being-opened connections (`freesize` the
+        # free ones): the difference is what callers hold or wait on. `maxsize` is the limit.
+        if self._primary is None:
+            return []
+        named = [(self.name, self._primary)]
+        named += [(f"{self.name}/replica-{i}", pool) for i, pool in enumerate(self._replicas)]
+        return [PoolUsage(name, pool.size - pool.freesize, pool.maxsize) for name, pool in named]
 
     async def ping(self, replica: int | None = None) -> None:
         pool = self._pool(False) if replica is None else self._replicas[replica]

@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import date
 
+from datasources.sql import consumer_ledger
 from datasources.sql.engine import Dialect, SqlEngine, SqlExecutor
 from domain.subscriptions.popularity import LIFETIME, Contributions
 from records.analytics import day_start
@@ -29,6 +30,9 @@ _ADD = {
         " ON DUPLICATE KEY UPDATE subscriptions = subscriptions + VALUES(subscriptions)"
     ),
 }
+# The popularity consumer's name in consumer_marks (jobs/consumers/popularity.py takes it from
+# here, which the reads of the model need too).
+MODEL_CONSUMER = "popularity"
 # Rows expiring before `from` can no longer count; DATE() reads both dialects' timestamps.
 _SHARD_COUNT = (
     "SELECT typing_course_id, DATE(expires_at), COUNT(*) FROM user_typing_courses"
@@ -55,6 +59,22 @@ async def active_counts(engine: SqlEngine, today: date) -> dict[int, int]:
         (_day_param(today),),
     )
     return {int(course_id): int(total) for course_id, total in rows if int(total) > 0}
+
+
+async def active_total(engine: SqlEngine, today: date) -> int | None:
+    """Subscriptions active today over every course, summed as `active_counts` counts them (a
+    course drifted below zero counts as none); None until the popularity consumer has built the
+    model, whose empty table would otherwise read as 0."""
+    # Outside a transaction (autocommit): the mark's FOR UPDATE lasts only its statement. The
+    # mark is written with the model (`replace`), so once it is there the model is too.
+    if await consumer_ledger.counted_before(engine, engine.dialect, MODEL_CONSUMER) is None:
+        return None
+    rows = await engine.fetch_all_lagging(
+        "SELECT SUM(n) FROM (SELECT SUM(subscriptions) AS n FROM course_activity"
+        " WHERE expires_day >= ? GROUP BY course_id HAVING SUM(subscriptions) > 0) AS per_course",
+        (_day_param(today),),
+    )
+    return int(rows[0][0] or 0) if rows else 0
 
 
 async def expiring_on(engine: SqlEngine, day: date) -> dict[int, int]:

@@ -11,7 +11,14 @@ from pathlib import Path
 
 import aiosqlite
 
-from datasources.sql.engine import Dialect, IntegrityViolation, Params, Row, SqlExecutor
+from datasources.sql.engine import (
+    Dialect,
+    IntegrityViolation,
+    Params,
+    PoolUsage,
+    Row,
+    SqlExecutor,
+)
 from datasources.sql.timestamps import to_sqlite_text
 
 
@@ -140,6 +147,14 @@ class SqliteEngine:
     @property
     def replica_count(self) -> int:
         return 0
+
+    def pool_usage(self) -> list[PoolUsage]:
+        """The one writer, as a pool of size 1 in use while a transaction holds the write lock
+        (later writers queue for it). The reader is left out: every read shares it at once
+        (aiosqlite queues their statements), so there is no connection to take or run out of."""
+        if self._writer is None:
+            return []
+        return [PoolUsage(self.name, int(self._write_lock.locked()), 1)]
 
     async def ping(self, replica: int | None = None) -> None:
         if replica is not None:

@@ -19,7 +19,7 @@ from datasources.sql import consumer_ledger, popularity_store
 from domain.subscriptions.popularity import Contributions, contributions
 from records.events import Event, EventKind
 
-NAME = "popularity"
+NAME = popularity_store.MODEL_CONSUMER
 KINDS = frozenset(kind for kind in EventKind if kind.value.startswith("subscription."))
 # Longer than any redelivery: an event is acked seconds after it is applied.
 LEDGER_DAYS = 2
