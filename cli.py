@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import signal
 import sys
@@ -15,6 +16,7 @@ from pathlib import Path
 from datasources.backends import open_backends
 from datasources.objects.factory import check_object_store_settings
 from datasources.payments.factory import check_payment_settings
+from http_api.metrics_registry import shared_between_workers
 from jobs import analytics_reconcile, persisted_queries
 from jobs.consumers.registry import CONSUMERS
 from jobs.consumers.runner import consume, consume_available
@@ -212,15 +214,17 @@ def _serve(settings: Settings, args: argparse.Namespace) -> None:
             " run one worker, or configure what the workers can share"
         )
 
-    uvicorn.run(
-        "gateway:create_app",
-        factory=True,
-        host=args.host or settings.host,
-        port=args.port or settings.port,
-        workers=args.workers,
-        access_log=False,
-        log_level="info",
-    )
+    # Several workers: /metrics shows every worker's figures, written to a shared directory.
+    with shared_between_workers() if args.workers > 1 else contextlib.nullcontext():
+        uvicorn.run(
+            "gateway:create_app",
+            factory=True,
+            host=args.host or settings.host,
+            port=args.port or settings.port,
+            workers=args.workers,
+            access_log=False,
+            log_level="info",
+        )
 
 
 def _kept_per_process(settings: Settings) -> list[str]:

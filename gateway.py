@@ -27,6 +27,7 @@ from http_api.graphiql import graphiql_asset_routes
 from http_api.graphql_endpoint import GraphQLEndpoint
 from http_api.health import health_routes
 from http_api.learn_page import learn_page_routes
+from http_api.metrics_registry import process_stopped
 from http_api.playlists import playlist_routes
 from http_api.response_caches import response_cache_chain
 from http_api.response_caches.catalog_changes import following
@@ -75,6 +76,7 @@ def create_app(settings: Settings | None = None, backends: Backends | None = Non
             for task in background:
                 await task  # a lifecycle job stops after its current batches, resumes next start
             await opened.close()
+            process_stopped()
 
     endpoint = GraphQLEndpoint(
         build_schema(settings.max_query_cost),

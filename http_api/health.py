@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import contextlib
+import math
 from collections.abc import Callable, Mapping
 
-from prometheus_client import CONTENT_TYPE_LATEST, Gauge, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, Gauge
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from datasources.backends import Backends
+from http_api.metrics_registry import exposition
 from records.events import EventKind
 
 EVENT_BACKLOG = Gauge(
@@ -18,6 +19,7 @@ EVENT_BACKLOG = Gauge(
     "Events not yet relayed (outbox:<shard>) or acked (consumer:<name>), and analytics day"
     " counts not yet in the series store (export:analytics), read at scrape",
     ["queue"],
+    multiprocess_mode="mostrecent",  # the scraped worker read it from the databases
 )
 
 
@@ -46,12 +48,10 @@ def health_routes(
 
     async def metrics(request: Request) -> Response:
         for queue, count in (await backends().event_backlog(consumers)).items():
-            if isinstance(count, int):
-                EVENT_BACKLOG.labels(queue).set(count)
-            else:  # unknown now: no figure rather than the last one
-                with contextlib.suppress(KeyError):
-                    EVENT_BACKLOG.remove(queue)
-        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+            # Unknown now: NaN (no value) rather than the last figure. Not removed: multiprocess
+            # mode cannot remove a series.
+            EVENT_BACKLOG.labels(queue).set(count if isinstance(count, int) else math.nan)
+        return Response(exposition(), media_type=CONTENT_TYPE_LATEST)
 
     return [
         Route("/healthz", healthz),

@@ -150,6 +150,28 @@ def with_unreachable_razorpay(settings: Settings) -> Settings:
     )
 
 
+def production_env(settings: Settings, data_dir: Path) -> dict[str, str]:
+    """The environment of a gateway process a test starts with these (production) settings."""
+    assert settings.mysql_catalog_url and settings.redis_url and settings.s3_bucket
+    return {
+        "COURSEGATE_DATA_DIR": str(data_dir),
+        "COURSEGATE_MYSQL_CATALOG_URL": settings.mysql_catalog_url,
+        "COURSEGATE_MYSQL_SHARD_URLS": ",".join(settings.mysql_shard_urls),
+        "COURSEGATE_REDIS_URL": settings.redis_url,
+        "COURSEGATE_CACHE_PREFIX": settings.cache_prefix,
+        "COURSEGATE_JWT_SECRET": settings.jwt_secret,
+        "COURSEGATE_S3_BUCKET": settings.s3_bucket,
+        "COURSEGATE_S3_ENDPOINT_URL": settings.s3_endpoint_url or "",
+        "COURSEGATE_S3_ACCESS_KEY_ID": settings.s3_access_key_id or "",
+        "COURSEGATE_S3_SECRET_ACCESS_KEY": settings.s3_secret_access_key or "",
+        "COURSEGATE_CONTENT_SIGNING_KEY": settings.content_signing_key,
+        "RAZORPAY_KEY_ID": settings.razorpay_key_id or "",
+        "RAZORPAY_KEY_SECRET": settings.razorpay_key_secret or "",
+        "RAZORPAY_WEBHOOK_SECRET": settings.razorpay_webhook_secret or "",
+        "RAZORPAY_BASE_URL": settings.razorpay_base_url or "",
+    }
+
+
 async def _empty_tables(backends: Backends) -> None:
     for table in _TABLES_BY_ROLE["catalog"]:
         await backends.catalog_engine.execute(f"DELETE FROM {table}")

@@ -1,7 +1,7 @@
 """The Prometheus rules in monitoring/: `promtool check rules` accepts alerts.yml, and the unit
 tests of monitoring/alerts_test.yml pass (each alert fires once its condition has held for its
-`for`, and not before or just under its threshold). promtool is Debian's `prometheus` package,
-which .ci/run installs."""
+`for`, and not before or just under its threshold), and the gateway's /metrics has every series
+they read. promtool is Debian's `prometheus` package, which .ci/run installs."""
 
 from __future__ import annotations
 
@@ -10,8 +10,11 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import httpx
 import pytest
 
+from datasources.backends import Backends
+from jobs.metrics_sampler import sample_pools
 from tests import servers
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,15 +51,18 @@ EXPECTED_ALERTS = {
 _COMMENT = re.compile(r"(?:^|\s)#.*$", re.MULTILINE)
 _METRIC = re.compile(r"\bcoursegate_[a-z0-9_]+\b")
 _ALERT = re.compile(r"^\s*- alert:\s*(\S+)\s*$", re.MULTILINE)
+_SAMPLE_NAME = re.compile(r"^(coursegate_[a-z0-9_]+)[{ ]", re.MULTILINE)
 
 
-def _promtool(*args: str) -> None:
+def _promtool(*args: str, given: str | None = None) -> None:
+    """promtool with `args`, reading `given` on its standard input."""
     servers.require(PROMTOOL is not None, "promtool (Debian package prometheus)")
     assert PROMTOOL is not None
     try:
         result = subprocess.run(
             [PROMTOOL, *args],
             cwd=ROOT,
+            input=given,
             capture_output=True,
             text=True,
             timeout=TIMEOUT_SECONDS,
@@ -89,3 +95,17 @@ def test_the_rules_read_the_metrics_the_gateway_exports() -> None:
 
 def test_the_alert_names_stay_the_same() -> None:
     assert set(_ALERT.findall(_rules_text())) == EXPECTED_ALERTS
+
+
+async def test_the_gateway_exports_every_metric_the_rules_read(
+    client: httpx.AsyncClient, backends: Backends
+) -> None:
+    """After a request, an error and a pool sample, /metrics has a series of each metric the
+    rules read, and promtool's linter accepts the whole exposition."""
+    sample_pools(backends)
+    await client.post("/graphql", json={"query": "{ courses(first: 1) { edges { cursor } } }"})
+    await client.post("/graphql", json={"query": "{ nope }"})
+    exposition = (await client.get("/metrics")).text
+    exported = set(_SAMPLE_NAME.findall(exposition))
+    assert exported >= EXPECTED_METRICS, EXPECTED_METRICS - exported
+    _promtool("check", "metrics", given=exposition)

@@ -26,7 +26,7 @@ from datasources.limits.redis_buckets import RedisBuckets
 from domain.rate_limits import Budgets
 from gateway import create_app
 from settings import Settings
-from tests.conftest import token_for
+from tests.conftest import production_env, token_for
 from tests.db_state import written
 from tests.factories import add_course, add_courses
 from tests.graphql_flows import ENROLL
@@ -203,7 +203,7 @@ async def test_four_uvicorn_processes_sharing_redis_admit_the_budget_once_in_tot
     budget = 10
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("COURSEGATE_", "RAZORPAY_"))},
-        **_production_env(settings, tmp_path),
+        **production_env(settings, tmp_path),
         "COURSEGATE_RATE_LIMIT_REQUESTS_PER_MINUTE": str(budget),
         # Several processes cannot share the embedded index; nothing answers here (search
         # degraded), which the rate limits do not need.
@@ -242,24 +242,3 @@ async def test_four_uvicorn_processes_sharing_redis_admit_the_budget_once_in_tot
             await asyncio.wait_for(process.wait(), 30)
         for listening in sockets:
             listening.close()
-
-
-def _production_env(settings: Settings, data_dir: Path) -> dict[str, str]:
-    assert settings.mysql_catalog_url and settings.redis_url and settings.s3_bucket
-    return {
-        "COURSEGATE_DATA_DIR": str(data_dir),
-        "COURSEGATE_MYSQL_CATALOG_URL": settings.mysql_catalog_url,
-        "COURSEGATE_MYSQL_SHARD_URLS": ",".join(settings.mysql_shard_urls),
-        "COURSEGATE_REDIS_URL": settings.redis_url,
-        "COURSEGATE_CACHE_PREFIX": settings.cache_prefix,
-        "COURSEGATE_JWT_SECRET": settings.jwt_secret,
-        "COURSEGATE_S3_BUCKET": settings.s3_bucket,
-        "COURSEGATE_S3_ENDPOINT_URL": settings.s3_endpoint_url or "",
-        "COURSEGATE_S3_ACCESS_KEY_ID": settings.s3_access_key_id or "",
-        "COURSEGATE_S3_SECRET_ACCESS_KEY": settings.s3_secret_access_key or "",
-        "COURSEGATE_CONTENT_SIGNING_KEY": settings.content_signing_key,
-        "RAZORPAY_KEY_ID": settings.razorpay_key_id or "",
-        "RAZORPAY_KEY_SECRET": settings.razorpay_key_secret or "",
-        "RAZORPAY_WEBHOOK_SECRET": settings.razorpay_webhook_secret or "",
-        "RAZORPAY_BASE_URL": settings.razorpay_base_url or "",
-    }

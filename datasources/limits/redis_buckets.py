@@ -35,6 +35,7 @@ MAX_CHECKS_PER_CALL = 256
 LIMITING_LOCALLY = Gauge(
     "coursegate_rate_limits_local",
     "1 while Redis is unreachable and this process limits clients on its own",
+    multiprocess_mode="liveall",  # per worker: each keeps its own buckets then
 )
 
 # ARGV: the number of checks, then per check its number of buckets and per bucket its capacity
