@@ -19,5 +19,7 @@ RUN pip install --no-cache-dir . \
 USER coursegate
 EXPOSE 8000
 # One worker per container: scale with replicas; the process is single-threaded asyncio.
-CMD ["uvicorn", "gateway:create_app", "--factory", "--host", "0.0.0.0", "--port", "8000", \
-     "--loop", "uvloop", "--http", "httptools", "--no-access-log"]
+# `coursegate serve` checks the settings before it listens and applies the shutdown ones
+# (uvloop and httptools are installed, so uvicorn picks them). Kubernetes: set
+# COURSEGATE_DRAIN_SECONDS (e.g. 10) and terminationGracePeriodSeconds above drain + grace.
+CMD ["coursegate", "serve"]

@@ -222,6 +222,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> None:
             host=args.host or settings.host,
             port=args.port or settings.port,
             workers=args.workers,
+            timeout_graceful_shutdown=settings.shutdown_grace_seconds,
             access_log=False,
             log_level="info",
         )

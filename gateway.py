@@ -23,6 +23,7 @@ from http_api.bearer_tokens import VerifiedTokens
 from http_api.client_identity import TrustedProxies
 from http_api.content_files import content_file_routes
 from http_api.cors import cors_middleware
+from http_api.draining import Drain
 from http_api.graphiql import graphiql_asset_routes
 from http_api.graphql_endpoint import GraphQLEndpoint
 from http_api.health import health_routes
@@ -56,6 +57,7 @@ def create_app(settings: Settings | None = None, backends: Backends | None = Non
         return state["backends"]
 
     caches = response_cache_chain(settings.cache_enabled, current_backends)
+    drain = Drain()
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -68,10 +70,12 @@ def create_app(settings: Settings | None = None, backends: Backends | None = Non
         stop = asyncio.Event()
         background = _background_work(settings, opened, stop)
         gc.freeze()  # start-up objects never become garbage: keep them out of every GC pass
+        restore_sigterm = drain.on_sigterm(settings.drain_seconds)
         try:
             async with following(opened.events, caches.generation):
                 yield
         finally:
+            restore_sigterm()
             stop.set()
             for task in background:
                 await task  # a lifecycle job stops after its current batches, resumes next start
@@ -96,7 +100,7 @@ def create_app(settings: Settings | None = None, backends: Backends | None = Non
             *webhook_routes(current_backends),
             *content_file_routes(current_backends),
             *playlist_routes(current_backends),
-            *health_routes(current_backends, CONSUMER_KINDS),
+            *health_routes(current_backends, CONSUMER_KINDS, drain),
             *admin_analytics_routes(),
             # The sandbox checkout page: embedded mode only.
             *([] if settings.production else sandbox_checkout_routes(current_backends)),

@@ -55,6 +55,11 @@ class Settings:
     trusted_proxies: tuple[str, ...] = ()
     host: str = "127.0.0.1"
     port: int = 8000
+    # On SIGTERM: readiness fails at once and serving goes on this long, for the load balancer
+    # to take the process out of rotation (http_api/draining.py); then requests in flight get
+    # up to the grace to finish before they are cut.
+    drain_seconds: int = 0
+    shutdown_grace_seconds: int = 30
     razorpay_key_id: str | None = None
     razorpay_key_secret: str | None = field(default=None, repr=False)
     razorpay_webhook_secret: str | None = field(default=None, repr=False)
@@ -157,6 +162,15 @@ class Settings:
             trusted_proxies=_networks(env.get("COURSEGATE_TRUSTED_PROXIES")),
             host=env.get("COURSEGATE_HOST", "127.0.0.1"),
             port=int(env.get("COURSEGATE_PORT", "8000")),
+            drain_seconds=_seconds(
+                "COURSEGATE_DRAIN_SECONDS", env.get("COURSEGATE_DRAIN_SECONDS", "0"), 0, 300
+            ),
+            shutdown_grace_seconds=_seconds(
+                "COURSEGATE_SHUTDOWN_GRACE_SECONDS",
+                env.get("COURSEGATE_SHUTDOWN_GRACE_SECONDS", "30"),
+                1,
+                3600,
+            ),
             razorpay_key_id=env.get("RAZORPAY_KEY_ID") or None,
             razorpay_key_secret=env.get("RAZORPAY_KEY_SECRET") or None,
             razorpay_webhook_secret=env.get("RAZORPAY_WEBHOOK_SECRET") or None,

@@ -11,6 +11,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from datasources.backends import Backends
+from http_api.draining import Drain
 from http_api.metrics_registry import exposition
 from records.events import EventKind
 
@@ -24,12 +25,16 @@ EVENT_BACKLOG = Gauge(
 
 
 def health_routes(
-    backends: Callable[[], Backends], consumers: Mapping[str, frozenset[EventKind]]
+    backends: Callable[[], Backends],
+    consumers: Mapping[str, frozenset[EventKind]],
+    drain: Drain,
 ) -> list[Route]:
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
     async def readyz(request: Request) -> Response:
+        if drain.draining:  # out of rotation before it stops: http_api/draining.py
+            return JSONResponse({"status": "draining"}, status_code=503)
         checks = await backends().readiness()
         # 503 only when this process cannot serve; a lost cache, replica or search engine
         # makes it slower (or search less rich), so it stays in rotation as `degraded`.
