@@ -12,8 +12,9 @@ from __future__ import annotations
 import asyncio
 import gc
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractContextManager, asynccontextmanager, nullcontext
 
+from opentelemetry.sdk.trace import TracerProvider
 from starlette.applications import Starlette
 from starlette.routing import Route
 
@@ -33,6 +34,7 @@ from http_api.playlists import playlist_routes
 from http_api.response_caches import response_cache_chain
 from http_api.response_caches.catalog_changes import following
 from http_api.sandbox_checkout import sandbox_checkout_routes
+from http_api.tracing import otlp_tracer_provider, redis_commands_traced, tracing_middleware
 from http_api.webhooks import webhook_routes
 from jobs.consumers.registry import CONSUMER_KINDS, CONSUMERS
 from jobs.consumers.runner import consume
@@ -46,10 +48,19 @@ from schema import build_schema
 from settings import Settings
 
 
-def create_app(settings: Settings | None = None, backends: Backends | None = None) -> Starlette:
-    """`backends` given: the caller owns them (tests); otherwise the lifespan opens them."""
+def create_app(
+    settings: Settings | None = None,
+    backends: Backends | None = None,
+    tracer_provider: TracerProvider | None = None,
+) -> Starlette:
+    """`backends` given: the caller owns them (tests); otherwise the lifespan opens them.
+    `tracer_provider` given: requests are traced to it (tests), otherwise to OTLP when the
+    settings say so (http_api/tracing.py)."""
     settings = settings or Settings.from_env()
-    middleware = cors_middleware(settings)  # first: a CORS setting that cannot work is refused
+    cors = cors_middleware(settings)  # first: a CORS setting that cannot work is refused
+    if tracer_provider is None and settings.tracing:
+        tracer_provider = otlp_tracer_provider()
+    tracing = [] if tracer_provider is None else [tracing_middleware(tracer_provider)]
     # Given backends serve at once: an ASGI test transport never runs the lifespan.
     state: dict[str, Backends] = {} if backends is None else {"backends": backends}
 
@@ -65,15 +76,17 @@ def create_app(settings: Settings | None = None, backends: Backends | None = Non
             async with following(backends.events, caches.generation):
                 yield
             return
-        opened = await open_backends(settings)
+        tracer = None if tracer_provider is None else tracer_provider.get_tracer("coursegate")
+        opened = await open_backends(settings, tracer)
         state["backends"] = opened
         stop = asyncio.Event()
         background = _background_work(settings, opened, stop)
         gc.freeze()  # start-up objects never become garbage: keep them out of every GC pass
         restore_sigterm = drain.on_sigterm(settings.drain_seconds)
         try:
-            async with following(opened.events, caches.generation):
-                yield
+            with _redis_traced(tracer_provider):
+                async with following(opened.events, caches.generation):
+                    yield
         finally:
             restore_sigterm()
             stop.set()
@@ -81,6 +94,8 @@ def create_app(settings: Settings | None = None, backends: Backends | None = Non
                 await task  # a lifecycle job stops after its current batches, resumes next start
             await opened.close()
             process_stopped()
+            if tracer_provider is not None:
+                tracer_provider.shutdown()  # sends the spans still batched
 
     endpoint = GraphQLEndpoint(
         build_schema(settings.max_query_cost),
@@ -91,6 +106,7 @@ def create_app(settings: Settings | None = None, backends: Backends | None = Non
         settings.public_max_age_seconds,
         settings.csrf_prevention,
         TrustedProxies(settings.trusted_proxies),
+        traced=tracer_provider is not None,
     )
     return Starlette(
         routes=[
@@ -106,9 +122,13 @@ def create_app(settings: Settings | None = None, backends: Backends | None = Non
             *([] if settings.production else sandbox_checkout_routes(current_backends)),
             *([] if settings.production else learn_page_routes()),  # the /learn page
         ],
-        middleware=middleware,
+        middleware=[*tracing, *cors],
         lifespan=lifespan,
     )
+
+
+def _redis_traced(provider: TracerProvider | None) -> AbstractContextManager[None]:
+    return nullcontext() if provider is None else redis_commands_traced(provider)
 
 
 def _background_work(

@@ -59,6 +59,8 @@ class Settings:
     # to take the process out of rotation (http_api/draining.py); then requests in flight get
     # up to the grace to finish before they are cut.
     drain_seconds: int = 0
+    # OpenTelemetry traces to OTLP (http_api/tracing.py): on when the SDK's endpoint is set.
+    tracing: bool = False
     shutdown_grace_seconds: int = 30
     razorpay_key_id: str | None = None
     razorpay_key_secret: str | None = field(default=None, repr=False)
@@ -162,6 +164,7 @@ class Settings:
             trusted_proxies=_networks(env.get("COURSEGATE_TRUSTED_PROXIES")),
             host=env.get("COURSEGATE_HOST", "127.0.0.1"),
             port=int(env.get("COURSEGATE_PORT", "8000")),
+            tracing=any(env.get(name) for name in _OTLP_ENDPOINTS),
             drain_seconds=_seconds(
                 "COURSEGATE_DRAIN_SECONDS", env.get("COURSEGATE_DRAIN_SECONDS", "0"), 0, 300
             ),
@@ -226,6 +229,9 @@ def _cache_switch(raw: str) -> bool:
     if raw.strip().lower() not in ("on", "off"):
         raise ConfigurationError(f"COURSEGATE_CACHE must be `on` or `off`, not {raw!r}")
     return raw.strip().lower() == "on"
+
+
+_OTLP_ENDPOINTS = ("OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
 
 
 def _seconds(name: str, raw: str, least: int, most: int) -> int:

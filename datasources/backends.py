@@ -9,6 +9,8 @@ import asyncio
 from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass, field
 
+from opentelemetry.trace import Tracer
+
 from datasources.analytics.influx_series import InfluxSeriesStore
 from datasources.analytics.series import SeriesStore
 from datasources.analytics.sql_series import SqlSeriesStore
@@ -51,6 +53,7 @@ from datasources.sql.persisted_query_store import SqlPersistedQueryStore
 from datasources.sql.progress_store import ShardedProgressStore
 from datasources.sql.sqlite_engine import SqliteEngine
 from datasources.sql.subscription_store import ShardedSubscriptionStore
+from datasources.sql.traced_engine import TracedEngine
 from datasources.topology import mysql_topology
 from records.events import EventKind
 from settings import Settings
@@ -194,7 +197,17 @@ class Backends:
         await self.objects.close()
 
 
-async def _open_sql(settings: Settings) -> tuple[SqlEngine, tuple[SqlEngine, ...], BucketMap]:
+async def _open_sql(
+    settings: Settings, tracer: Tracer | None
+) -> tuple[SqlEngine, tuple[SqlEngine, ...], BucketMap]:
+    catalog, shards, bucket_map = await _open_engines(settings)
+    if tracer is None:
+        return catalog, shards, bucket_map
+    traced = tuple(TracedEngine(engine, tracer) for engine in shards)
+    return TracedEngine(catalog, tracer), traced, bucket_map
+
+
+async def _open_engines(settings: Settings) -> tuple[SqlEngine, tuple[SqlEngine, ...], BucketMap]:
     topology = mysql_topology(settings)
     if topology is None:
         catalog: SqlEngine = await SqliteEngine(settings.data_dir / "catalog.db", "catalog").open()
@@ -228,11 +241,12 @@ async def _open_search(settings: Settings) -> SearchEngine:
     return await TantivySearchEngine.open(settings.data_dir / "search")
 
 
-async def open_backends(settings: Settings) -> Backends:
+async def open_backends(settings: Settings, tracer: Tracer | None = None) -> Backends:
+    """`tracer`: every SQL statement a span of it (only given when tracing is on)."""
     # What a configuration can refuse comes first, before any connection is opened.
     payments = payment_provider(settings)
     objects = await open_object_store(settings)
-    catalog_engine, shard_engines, bucket_map = await _open_sql(settings)
+    catalog_engine, shard_engines, bucket_map = await _open_sql(settings, tracer)
     cache: Cache = (
         NullCache()
         if not settings.cache_enabled

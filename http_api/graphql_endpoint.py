@@ -51,6 +51,7 @@ from http_api.graphql_request import BadRequestBody, GraphQLRequest
 from http_api.persisted_queries import PersistedQueryRefused
 from http_api.request_metrics import OperationLabel, OperationLabels, count_errors, count_refusal
 from http_api.response_caches.chain import Answer, ResponseCacheChain
+from http_api.tracing import describe_request
 from loaders import Loaders
 from resolvers.auth import AuthenticationFailed
 from resolvers.context import RequestContext
@@ -79,7 +80,9 @@ class GraphQLEndpoint:
         public_max_age_seconds: int = 0,
         csrf_prevention: bool = True,
         proxies: TrustedProxies | None = None,
+        traced: bool = False,
     ) -> None:
+        self._traced = traced  # label the request's span (http_api/tracing.py)
         self._proxies = proxies or TrustedProxies(())
         self._public_cache_control = f"public, max-age={public_max_age_seconds}"
         self._schema = schema
@@ -106,7 +109,7 @@ class GraphQLEndpoint:
                 return _refusal(exchange, 400, str(error), "BAD_REQUEST")
             return await self._serve(exchange, raw, QUERIES_ONLY)
         finally:
-            exchange.answered()
+            self._answered(exchange)
 
     async def post(self, request: Request) -> Response:
         exchange = _Exchange.of(request, self._labels.unread)
@@ -123,7 +126,7 @@ class GraphQLEndpoint:
                 return _refusal(exchange, 413, "the request body is too large", "BAD_REQUEST")
             return await self._serve(exchange, raw, None)
         finally:
-            exchange.answered()
+            self._answered(exchange)
 
     async def _serve(
         self, exchange: _Exchange, raw: bytes, allowed: frozenset[OperationType] | None
@@ -158,6 +161,7 @@ class GraphQLEndpoint:
             cached = await self._caches.lookup(graphql_request)
             if isinstance(cached, Answer):
                 exchange.operation = cached.operation or exchange.operation
+                exchange.cache_hit = True
                 # A cache keeps data-only answers, and an anonymous one none that carry links.
                 public = graphql_request.authorization is None
                 return self._json(exchange, cached.body, repeated=True, public=public)
@@ -218,6 +222,11 @@ class GraphQLEndpoint:
         self._caches.store(cached, graphql_request, answer)
         public = principal is None and answer.data_only and answer.links_expire_at is None
         return self._json(exchange, body, repeated=False, public=public)
+
+    def _answered(self, exchange: _Exchange) -> None:
+        exchange.operation.observe(time.perf_counter() - exchange.started)
+        if self._traced:
+            describe_request(exchange.operation, exchange.cache_hit)
 
     def _rate_limited(self, exchange: _Exchange, wait_seconds: float, budget: str) -> Response:
         RATE_LIMITED_REQUESTS.labels(budget).inc()
@@ -285,6 +294,7 @@ class _Exchange:
     peer: str | None  # the connection's address
     operation: OperationLabel  # known once its document is
     started: float
+    cache_hit: bool = False
 
     @classmethod
     def of(cls, request: Request, unread: OperationLabel) -> _Exchange:
@@ -301,9 +311,6 @@ class _Exchange:
             unread,
             time.perf_counter(),
         )
-
-    def answered(self) -> None:
-        self.operation.observe(time.perf_counter() - self.started)
 
 
 def _refusal(exchange: _Exchange, status: int, message: str, code: str) -> Response:
