@@ -138,19 +138,14 @@ async def test_a_request_refused_before_its_document_is_read_is_counted_as_unrea
 
 
 async def test_a_bug_is_counted_as_internal_and_says_so_to_the_client(
-    client: httpx.AsyncClient, backends: Backends
+    client: httpx.AsyncClient, backends: Backends, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    original = backends.catalog.category_counts
-
-    async def broken():  # type: ignore[no-untyped-def]
+    async def broken() -> None:
         raise RuntimeError("driver fell over")
 
-    backends.catalog.category_counts = broken  # type: ignore[method-assign]
+    monkeypatch.setattr(backends.catalog, "category_counts", broken)
     before = _errors("INTERNAL")
-    try:
-        response = await client.post("/graphql", json={"query": "{ categories { category } }"})
-    finally:
-        backends.catalog.category_counts = original  # type: ignore[method-assign]
+    response = await client.post("/graphql", json={"query": "{ categories { category } }"})
     (error,) = response.json()["errors"]
     assert error["message"] == "Internal error" and error["extensions"] == {"code": "INTERNAL"}
     assert error["path"] == ["categories"]
