@@ -100,6 +100,22 @@ def test_operation_names_are_bounded_label_values() -> None:
     assert OperationLabels().of_request("{ nope( ", None).name == UNREAD
 
 
+def test_a_latency_counts_in_every_bucket_whose_bound_it_does_not_exceed() -> None:
+    label = OperationLabels().label(OperationKind.OTHER, "BucketProbe")
+    for seconds in (0.0004, 0.001, 0.0011, 0.5, 20.0):
+        label.observe(seconds)
+    series = {"kind": "other", "operation": "BucketProbe"}
+
+    def sample(suffix: str, **more: str) -> float | None:
+        name = f"coursegate_request_duration_seconds_{suffix}"
+        return REGISTRY.get_sample_value(name, {**series, **more})
+
+    buckets = [sample("bucket", le=le) for le in ("0.001", "0.0025", "0.5", "10.0", "+Inf")]
+    assert buckets == [2, 3, 4, 4, 5]
+    assert sample("count") == 5
+    assert sample("sum") == pytest.approx(20.5025)
+
+
 async def test_each_request_is_counted_once_under_its_kind_cache_hits_included(
     client: httpx.AsyncClient,
 ) -> None:
