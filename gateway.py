@@ -61,6 +61,7 @@ def create_app(
     if tracer_provider is None and settings.tracing:
         tracer_provider = otlp_tracer_provider()
     tracing = [] if tracer_provider is None else [tracing_middleware(tracer_provider)]
+    tracer = None if tracer_provider is None else tracer_provider.get_tracer("coursegate")
     # Given backends serve at once: an ASGI test transport never runs the lifespan.
     state: dict[str, Backends] = {} if backends is None else {"backends": backends}
 
@@ -76,7 +77,6 @@ def create_app(
             async with following(backends.events, caches.generation):
                 yield
             return
-        tracer = None if tracer_provider is None else tracer_provider.get_tracer("coursegate")
         opened = await open_backends(settings, tracer)
         state["backends"] = opened
         stop = asyncio.Event()
@@ -84,7 +84,7 @@ def create_app(
         gc.freeze()  # start-up objects never become garbage: keep them out of every GC pass
         restore_sigterm = drain.on_sigterm(settings.drain_seconds)
         try:
-            with _redis_traced(tracer_provider):
+            with _redis_traced(tracer_provider, settings.cache_prefix):
                 async with following(opened.events, caches.generation):
                     yield
         finally:
@@ -106,7 +106,7 @@ def create_app(
         settings.public_max_age_seconds,
         settings.csrf_prevention,
         TrustedProxies(settings.trusted_proxies),
-        traced=tracer_provider is not None,
+        tracer=tracer,
     )
     return Starlette(
         routes=[
@@ -127,8 +127,8 @@ def create_app(
     )
 
 
-def _redis_traced(provider: TracerProvider | None) -> AbstractContextManager[None]:
-    return nullcontext() if provider is None else redis_commands_traced(provider)
+def _redis_traced(provider: TracerProvider | None, prefix: str) -> AbstractContextManager[None]:
+    return nullcontext() if provider is None else redis_commands_traced(provider, prefix)
 
 
 def _background_work(

@@ -23,6 +23,7 @@ from typing import Any
 
 import orjson
 from graphql import GraphQLError
+from opentelemetry.trace import Tracer
 from prometheus_client import Counter
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
@@ -80,9 +81,9 @@ class GraphQLEndpoint:
         public_max_age_seconds: int = 0,
         csrf_prevention: bool = True,
         proxies: TrustedProxies | None = None,
-        traced: bool = False,
+        tracer: Tracer | None = None,
     ) -> None:
-        self._traced = traced  # label the request's span (http_api/tracing.py)
+        self._tracer = tracer  # label the request's span, trace its batches (http_api/tracing.py)
         self._proxies = proxies or TrustedProxies(())
         self._public_cache_control = f"public, max-age={public_max_age_seconds}"
         self._schema = schema
@@ -172,7 +173,9 @@ class GraphQLEndpoint:
         backends = self._backends()
         context = RequestContext(
             backends=backends,
-            loaders=Loaders.for_request(backends, None if principal is None else principal.user_id),
+            loaders=Loaders.for_request(
+                backends, None if principal is None else principal.user_id, self._tracer
+            ),
             principal=principal,
             request_id=exchange.request_id,
             now=graphql_request.now,
@@ -225,7 +228,7 @@ class GraphQLEndpoint:
 
     def _answered(self, exchange: _Exchange) -> None:
         exchange.operation.observe(time.perf_counter() - exchange.started)
-        if self._traced:
+        if self._tracer is not None:
             describe_request(exchange.operation, exchange.cache_hit)
 
     def _rate_limited(self, exchange: _Exchange, wait_seconds: float, budget: str) -> Response:

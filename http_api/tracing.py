@@ -5,13 +5,14 @@ traced and nothing costs: no middleware, no wrapped engine, no instrumented clie
 
 A request's trace: the ASGI middleware's server span (continuing a caller's W3C `traceparent`),
 which the GraphQL endpoint labels with the operation it ran; under it a span per SQL statement
-(datasources/sql/traced_engine.py) and per Redis command (OpenTelemetry's redis
-instrumentation).
+(datasources/sql/traced_engine.py), per DataLoader batch (loaders/traced_batches.py) and per
+Redis command (OpenTelemetry's redis instrumentation, each span naming the cache keyspace of
+the command's key).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
@@ -20,7 +21,7 @@ from opentelemetry.instrumentation.redis import RedisInstrumentor
 from opentelemetry.sdk.resources import OTELResourceDetector, Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
-from opentelemetry.trace import get_current_span
+from opentelemetry.trace import Span, get_current_span
 from starlette.middleware import Middleware
 
 from http_api.request_metrics import OperationLabel
@@ -51,15 +52,32 @@ def tracing_middleware(provider: TracerProvider) -> Middleware:
 
 
 @contextmanager
-def redis_commands_traced(provider: TracerProvider) -> Iterator[None]:
+def redis_commands_traced(provider: TracerProvider, key_prefix: str) -> Iterator[None]:
     """Every Redis client of the process traced while it lasts (the instrumentation patches
     redis-py's classes, so it is process-wide)."""
     instrumentor = RedisInstrumentor()
-    instrumentor.instrument(tracer_provider=provider)
+    instrumentor.instrument(tracer_provider=provider, request_hook=_keyspace_of(key_prefix))
     try:
         yield
     finally:
         instrumentor.uninstrument()
+
+
+def _keyspace_of(key_prefix: str) -> Callable[[Span, object, Sequence[object], object], None]:
+    """A command's first key as its keyspace: `cg:course:17:details` is `course:*:details`."""
+    prefix = key_prefix.encode()
+
+    def hook(span: Span, instance: object, args: Sequence[object], kwargs: object) -> None:
+        key = args[1] if len(args) > 1 else None
+        if isinstance(key, str):
+            key = key.encode()
+        if not isinstance(key, bytes) or not key.startswith(prefix):
+            return  # no key (PING), or a script's sha
+        parts = key[len(prefix) :].decode(errors="replace").split(":")
+        keyspace = ":".join("*" if part.isdigit() else part for part in parts)
+        span.set_attribute("coursegate.cache.keyspace", keyspace)
+
+    return hook
 
 
 def describe_request(operation: OperationLabel, cache_hit: bool) -> None:

@@ -4,37 +4,54 @@ made on its first use, so a request pays only for the ones it reads through."""
 from __future__ import annotations
 
 from functools import cached_property
+from typing import Any, TypeVar
+
+from aiodataloader import DataLoader
+from opentelemetry.trace import Tracer
 
 from datasources.backends import Backends
 from loaders.content_loaders import LessonLoader, OutlineLoader
 from loaders.course_loader import CourseLoader
 from loaders.subscription_loader import MySubscriptionLoader
+from loaders.traced_batches import traced_batches
+
+L = TypeVar("L", bound=DataLoader[Any, Any])
 
 
 class Loaders:
-    def __init__(self, backends: Backends, user_id: int | None) -> None:
+    def __init__(self, backends: Backends, user_id: int | None, tracer: Tracer | None) -> None:
         self._backends = backends
         self._user_id = user_id
+        self._tracer = tracer
 
     @classmethod
-    def for_request(cls, backends: Backends, user_id: int | None) -> Loaders:
-        return cls(backends, user_id)
+    def for_request(
+        cls, backends: Backends, user_id: int | None, tracer: Tracer | None = None
+    ) -> Loaders:
+        """`tracer`: a span per batch (only given when tracing is on)."""
+        return cls(backends, user_id, tracer)
+
+    def _traced(self, loader: L, name: str) -> L:
+        if self._tracer is not None:
+            traced_batches(loader, self._tracer, name)
+        return loader
 
     @cached_property
     def course(self) -> CourseLoader:
-        return CourseLoader(self._backends.catalog)
+        return self._traced(CourseLoader(self._backends.catalog), "courses")
 
     @cached_property
     def outline(self) -> OutlineLoader:
-        return OutlineLoader(self._backends.content)
+        return self._traced(OutlineLoader(self._backends.content), "outlines")
 
     @cached_property
     def lesson(self) -> LessonLoader:
-        return LessonLoader(self._backends.content)
+        return self._traced(LessonLoader(self._backends.content), "lessons")
 
     @cached_property
     def my_subscription(self) -> MySubscriptionLoader | None:
         """The signed-in user's subscriptions by course; None when nobody is signed in."""
         if self._user_id is None:
             return None
-        return MySubscriptionLoader(self._backends.subscriptions, self._user_id)
+        loader = MySubscriptionLoader(self._backends.subscriptions, self._user_id)
+        return self._traced(loader, "my subscriptions")

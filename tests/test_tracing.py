@@ -26,9 +26,11 @@ from opentelemetry.trace import SpanKind
 from datasources.backends import Backends, open_backends
 from gateway import create_app
 from http_api.tracing import redis_commands_traced
+from jobs.demo_data import DEMO_USERS
 from jobs.seed import seed_demo
 from settings import Settings
 from tests import servers
+from tests.conftest import token_for
 from tests.gateway_process import serve
 
 CATALOG = "query CatalogPage { courses(first: 3) { edges { node { id title } } } }"
@@ -52,7 +54,7 @@ async def traced(settings: Settings) -> AsyncIterator[Traced]:
         await seed_demo(backends)
         exporter.clear()  # the set-up's statements
         transport = httpx.ASGITransport(app=create_app(settings, backends, provider))
-        with redis_commands_traced(provider):
+        with redis_commands_traced(provider, settings.cache_prefix):
             async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as http:
                 yield Traced(http, exporter, backends)
     finally:
@@ -123,6 +125,24 @@ async def test_a_request_continues_the_callers_trace_with_its_statements_under_i
     if settings.redis_url is not None:  # production: the catalog cache is Redis
         commands = [s for s in spans if s.attributes and s.attributes.get("db.system") == "redis"]
         assert commands and all(_descends_from(c, server, by_id) for c in commands)
+        keyspaces = {
+            c.attributes.get("coursegate.cache.keyspace") for c in commands if c.attributes
+        }
+        assert "catalog:generation" in keyspaces or "course:*:details" in keyspaces, keyspaces
+
+
+async def test_a_dataloader_batch_is_one_span_over_its_keys(traced: Traced) -> None:
+    query = "{ me { subscriptions(first: 20) { edges { node { course { title } } } } } }"
+    headers = {"authorization": f"Bearer {token_for(DEMO_USERS[0])}"}
+    response = await traced.http.post("/graphql", json={"query": query}, headers=headers)
+    edges = response.json()["data"]["me"]["subscriptions"]["edges"]
+    assert len(edges) >= 2
+    spans = traced.spans.get_finished_spans()
+    by_id = {span.context.span_id: span for span in spans if span.context is not None}
+    (batch,) = [span for span in spans if span.name == "load courses"]
+    assert batch.attributes is not None
+    assert batch.attributes["coursegate.loader.keys"] == len(edges)
+    assert _descends_from(batch, _server_span(spans), by_id)
 
 
 async def test_a_response_cache_hit_runs_no_statement_and_says_so(traced: Traced) -> None:
