@@ -38,6 +38,7 @@ from datasources.payments.sandbox import SandboxProvider
 from datasources.search.contract import SearchEngine, SearchUnavailable
 from datasources.search.opensearch_engine import OpenSearchEngine
 from datasources.search.tantivy_engine import TantivySearchEngine
+from datasources.search.traced_engine import TracedSearchEngine
 from datasources.search.unavailable import UnavailableSearchEngine
 from datasources.sharding import BucketMap
 from datasources.sql import analytics_flows, event_outbox
@@ -234,15 +235,18 @@ async def _search_ready(engine: SearchEngine) -> None:
         raise SearchUnavailable("no search index yet")
 
 
-async def _open_search(settings: Settings) -> SearchEngine:
+async def _open_search(settings: Settings, tracer: Tracer | None) -> SearchEngine:
     """OpenSearch when COURSEGATE_SEARCH_URL is set, else tantivy under the data directory."""
+    engine: SearchEngine
     if settings.search_url:
-        return OpenSearchEngine.connect(settings.search_url)
-    return await TantivySearchEngine.open(settings.data_dir / "search")
+        engine, system = OpenSearchEngine.connect(settings.search_url), "opensearch"
+    else:
+        engine, system = await TantivySearchEngine.open(settings.data_dir / "search"), "tantivy"
+    return engine if tracer is None else TracedSearchEngine(engine, tracer, system)
 
 
 async def open_backends(settings: Settings, tracer: Tracer | None = None) -> Backends:
-    """`tracer`: every SQL statement a span of it (only given when tracing is on)."""
+    """`tracer`: every SQL statement and search a span of it (given when tracing is on)."""
     # What a configuration can refuse comes first, before any connection is opened.
     payments = payment_provider(settings)
     objects = await open_object_store(settings)
@@ -265,7 +269,7 @@ async def open_backends(settings: Settings, tracer: Tracer | None = None) -> Bac
         ),
         ids=ids,
         payments=payments,
-        search=await _open_search(settings),
+        search=await _open_search(settings, tracer),
         event_log=await JetStreamEventLog.connect(settings.nats_url) if settings.nats_url else None,
         series_store=_influxdb(settings),
         objects=objects,

@@ -5,7 +5,8 @@ traced and nothing costs: no middleware, no wrapped engine, no instrumented clie
 
 A request's trace: the ASGI middleware's server span (continuing a caller's W3C `traceparent`),
 which the GraphQL endpoint labels with the operation it ran; under it a span per SQL statement
-(datasources/sql/traced_engine.py), per DataLoader batch (loaders/traced_batches.py) and per
+(datasources/sql/traced_engine.py), per search engine call (datasources/search/traced_engine.py),
+per DataLoader batch (loaders/traced_batches.py) and per
 Redis command (OpenTelemetry's redis instrumentation, each span naming the cache keyspace of
 the command's key).
 """

@@ -45,7 +45,7 @@ def test_every_query_root_field_has_a_kind() -> None:
         ("{ categories { category } courses { edges { cursor } } }", OperationKind.CATALOG),
         ('{ course(slug: "a") { id } __typename }', OperationKind.DETAILS),
         ("{ me { subscriptions { edges { cursor } } } }", OperationKind.SUBSCRIPTIONS),
-        ('{ search(query: "x") { total } }', OperationKind.SEARCH),
+        ('{ search(query: "x") { totalCount } }', OperationKind.SEARCH),
         ('{ lesson(id: "1") { id } }', OperationKind.CONTENT),
         ('mutation { enroll(courseId: "1") { __typename } }', OperationKind.MUTATION),
         ("{ __typename }", OperationKind.OTHER),

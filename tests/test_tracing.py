@@ -27,6 +27,7 @@ from datasources.backends import Backends, open_backends
 from gateway import create_app
 from http_api.tracing import redis_commands_traced
 from jobs.demo_data import DEMO_USERS
+from jobs.indexer import SearchIndexer
 from jobs.seed import seed_demo
 from settings import Settings
 from tests import servers
@@ -154,6 +155,21 @@ async def test_a_response_cache_hit_runs_no_statement_and_says_so(traced: Traced
     assert server.attributes is not None
     assert server.attributes["coursegate.response_cache"] == "hit"
     assert [s for s in spans if s.attributes and "db.query.text" in s.attributes] == []
+
+
+async def test_a_search_is_a_span_of_its_engine_without_the_text(traced: Traced) -> None:
+    await SearchIndexer(traced.backends).rebuild()
+    traced.spans.clear()
+    query = '{ search(query: "speed") { totalCount } }'
+    response = await traced.http.post("/graphql", json={"query": query})
+    total = response.json()["data"]["search"]["totalCount"]
+    spans = traced.spans.get_finished_spans()
+    by_id = {span.context.span_id: span for span in spans if span.context is not None}
+    (search,) = [span for span in spans if span.name == "search tantivy"]
+    assert search.attributes is not None
+    assert search.attributes["coursegate.search.total"] == total
+    assert "speed" not in str(dict(search.attributes))
+    assert _descends_from(search, _server_span(spans), by_id)
 
 
 async def test_probes_and_scrapes_are_not_traced(traced: Traced) -> None:
