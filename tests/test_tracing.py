@@ -45,21 +45,21 @@ class Traced:
 
 
 @pytest.fixture
-async def traced(settings: Settings) -> AsyncIterator[Traced]:
+async def traced(settings: Settings, backends: Backends) -> AsyncIterator[Traced]:
+    """The gateway on backends of its own, traced; `backends` has emptied the tables."""
     exporter = InMemorySpanExporter()
     provider = TracerProvider()
     provider.add_span_processor(SimpleSpanProcessor(exporter))
-    backends = await open_backends(settings, provider.get_tracer("test"))
+    opened = await open_backends(settings, provider.get_tracer("test"))
     try:
-        await backends.migrate()
-        await seed_demo(backends)
+        await seed_demo(opened)
         exporter.clear()  # the set-up's statements
-        transport = httpx.ASGITransport(app=create_app(settings, backends, provider))
+        transport = httpx.ASGITransport(app=create_app(settings, opened, provider))
         with redis_commands_traced(provider, settings.cache_prefix):
             async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as http:
-                yield Traced(http, exporter, backends)
+                yield Traced(http, exporter, opened)
     finally:
-        await backends.close()
+        await opened.close()
         provider.shutdown()
 
 
