@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import gc
 from collections.abc import AsyncIterator
-from contextlib import AbstractContextManager, asynccontextmanager, nullcontext
+from contextlib import asynccontextmanager
 
 from opentelemetry.sdk.trace import TracerProvider
 from starlette.applications import Starlette
@@ -84,7 +84,7 @@ def create_app(
         gc.freeze()  # start-up objects never become garbage: keep them out of every GC pass
         restore_sigterm = drain.on_sigterm(settings.drain_seconds)
         try:
-            with _redis_traced(tracer_provider, settings.cache_prefix):
+            with redis_commands_traced(tracer_provider, settings.cache_prefix):
                 async with following(opened.events, caches.generation):
                     yield
         finally:
@@ -125,10 +125,6 @@ def create_app(
         middleware=[*tracing, *cors],
         lifespan=lifespan,
     )
-
-
-def _redis_traced(provider: TracerProvider | None, prefix: str) -> AbstractContextManager[None]:
-    return nullcontext() if provider is None else redis_commands_traced(provider, prefix)
 
 
 def _background_work(

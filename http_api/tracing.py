@@ -53,9 +53,12 @@ def tracing_middleware(provider: TracerProvider) -> Middleware:
 
 
 @contextmanager
-def redis_commands_traced(provider: TracerProvider, key_prefix: str) -> Iterator[None]:
+def redis_commands_traced(provider: TracerProvider | None, key_prefix: str) -> Iterator[None]:
     """Every Redis client of the process traced while it lasts (the instrumentation patches
-    redis-py's classes, so it is process-wide)."""
+    redis-py's classes, so it is process-wide); nothing without a provider."""
+    if provider is None:
+        yield
+        return
     instrumentor = RedisInstrumentor()
     instrumentor.instrument(tracer_provider=provider, request_hook=_keyspace_of(key_prefix))
     try:
