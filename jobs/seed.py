@@ -3,21 +3,20 @@
 from __future__ import annotations
 
 import asyncio
-import random
 import time
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from datasources.backends import Backends
 from datasources.sql.subscription_store import ShardedSubscriptionStore
+from jobs.catalog_scan import COURSE_BATCH, all_courses
 from jobs.demo_content import demo_outline
 from jobs.demo_data import demo_courses, demo_subscriptions, synthetic_courses
 from jobs.demo_media import category_cover, keyboard_diagram, store_image, wants_keyboard_diagram
-from records.catalog import Course, CourseFilter
+from jobs.synthetic_interests import latent_interest_enrolments
 from records.subscriptions import NewSubscription
 
-COURSE_BATCH = 1000
 # Rows per batch over all shards; each shard's share goes out as one multi-row INSERT,
 # kept well under SQLite's 1 MB statement limit.
 SUBSCRIPTION_BATCH = 8000
@@ -36,21 +35,8 @@ class SeedReport:
         return self.subscriptions / self.seconds if self.seconds else 0.0
 
 
-async def _all_courses(backends: Backends) -> AsyncIterator[Course]:
-    after: int | None = None
-    while True:
-        page = await backends.uncached_catalog.list_courses(
-            CourseFilter(active_only=False), after, COURSE_BATCH
-        )
-        for course in page:
-            yield course
-        if len(page) < COURSE_BATCH:
-            return
-        after = page[-1].id
-
-
 async def _all_course_validity(backends: Backends) -> dict[int, int | None]:
-    return {course.id: course.validity_days async for course in _all_courses(backends)}
+    return {course.id: course.validity_days async for course in all_courses(backends)}
 
 
 async def seed_demo(backends: Backends, now: datetime | None = None) -> SeedReport:
@@ -76,7 +62,7 @@ async def _seed_content(backends: Backends, now: datetime) -> int:
     cover, and a keyboard diagram on a beginner course's first lesson."""
     written = 0
     stored_keys: set[str] = set()
-    async for course in _all_courses(backends):
+    async for course in all_courses(backends):
         outline = demo_outline(course)
         lesson_ids = await backends.content.store.bulk_insert(course.id, outline, now)
         written += len(outline)
@@ -97,7 +83,8 @@ async def seed_synthetic(
     first_user_id: int = 1,
 ) -> SeedReport:
     """`courses` synthetic courses (if the catalog has fewer), then users
-    first_user_id.. with `subscriptions_per_user` distinct courses each."""
+    first_user_id.. with `subscriptions_per_user` distinct courses each, drawn from latent
+    interests with a popularity skew (jobs/synthetic_interests.py)."""
     started = time.perf_counter()
     existing = await backends.uncached_catalog.count_courses()
     now = datetime.now(UTC)
@@ -107,38 +94,12 @@ async def seed_synthetic(
             await backends.uncached_catalog.bulk_insert_courses(
                 drafts[start : start + COURSE_BATCH], now - timedelta(days=800)
             )
-    validity = await _all_course_validity(backends)
-    course_ids = sorted(validity)
-    if subscriptions_per_user > len(course_ids):
-        raise ValueError("more subscriptions per user than there are courses")
-    written = await _insert_concurrently(
-        backends.uncached_subscriptions,
-        _synthetic_enrolments(
-            course_ids, validity, users, subscriptions_per_user, first_user_id, now
-        ),
+    catalog = [course async for course in all_courses(backends)]
+    enrolments = latent_interest_enrolments(
+        catalog, users, subscriptions_per_user, first_user_id, now, DEMO_SOURCE
     )
+    written = await _insert_concurrently(backends.uncached_subscriptions, enrolments)
     return SeedReport(max(0, courses - existing), written, time.perf_counter() - started)
-
-
-def _synthetic_enrolments(
-    course_ids: Sequence[int],
-    validity: dict[int, int | None],
-    users: int,
-    per_user: int,
-    first_user_id: int,
-    now: datetime,
-) -> Iterator[NewSubscription]:
-    rng = random.Random(first_user_id)
-    window_minutes = 730 * 24 * 60
-    # timedelta objects built once: a row then costs two subtractions and an addition.
-    minutes = [timedelta(minutes=m) for m in range(window_minutes)]
-    validity_span = {c: None if d is None else timedelta(days=d) for c, d in validity.items()}
-    for user_id in range(first_user_id, first_user_id + users):
-        for course_id in rng.sample(course_ids, per_user):
-            enrolled_at = now - minutes[int(rng.random() * window_minutes)]
-            span = validity_span[course_id]
-            expires_at = None if span is None else enrolled_at + span
-            yield NewSubscription(user_id, course_id, enrolled_at, expires_at, DEMO_SOURCE)
 
 
 async def _insert_concurrently(
