@@ -1,5 +1,5 @@
 """The `coursegate` command: serve, migrate, seed, indexer, reindex, reconcile, jobs, relay,
-consume, analytics backfill, persisted-queries register, token."""
+consume, analytics backfill, persisted-queries register, recommend, token."""
 
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from tqdm import tqdm
+
 from datasources.backends import open_backends
 from datasources.objects.factory import check_object_store_settings
 from datasources.payments.factory import check_payment_settings
@@ -22,6 +24,8 @@ from jobs.consumers.registry import CONSUMERS
 from jobs.consumers.runner import consume, consume_available
 from jobs.indexer import SearchIndexer
 from jobs.lifecycle import LifecycleRunner
+from jobs.recommend import Stopped, build_model, evaluate_methods
+from jobs.recommend_report import evaluation_table
 from jobs.reconcile import reconcile
 from jobs.relay import Relay
 from jobs.seed import seed_demo, seed_synthetic
@@ -201,6 +205,32 @@ async def _reconcile(settings: Settings) -> None:
         await backends.close()
 
 
+async def _recommend(settings: Settings, evaluate: bool) -> int:
+    backends = await open_backends(settings)
+    stop = _stop_on_signals()
+    try:
+        await backends.migrate()
+        with tqdm(desc="subscriptions read", unit=" rows", unit_scale=True, disable=None) as bar:
+            if evaluate:
+                print(evaluation_table(await evaluate_methods(backends, bar.update)))
+                return 0
+            try:
+                report = await build_model(backends, bar.update, stop)
+            except Stopped:
+                print("stopped: the current model is unchanged", file=sys.stderr)
+                return 1
+        print(
+            f"model {report.version}: {report.subscriptions:,} subscriptions of"
+            f" {report.users:,} users read in {report.read_seconds:.1f}s"
+            f" ({report.rows_per_second:,.0f} rows/s), {report.courses:,} courses,"
+            f" built and published in {report.seconds:.1f}s; peak memory"
+            f" {report.peak_memory_mib:,.0f} MiB"
+        )
+        return 0
+    finally:
+        await backends.close()
+
+
 def _serve(settings: Settings, args: argparse.Namespace) -> None:
     import uvicorn
 
@@ -284,6 +314,14 @@ def _parser() -> argparse.ArgumentParser:
         "register", help="register .graphql documents, Apollo manifests or query maps"
     )
     register.add_argument("files", nargs="+", type=Path)
+    recommend = commands.add_parser(
+        "recommend", help="build and publish a recommendation model from every shard"
+    )
+    recommend.add_argument(
+        "--evaluate",
+        action="store_true",
+        help="instead, hold out users' newest course and grade each method (nothing published)",
+    )
     token = commands.add_parser("token", help="print a bearer token for a user")
     token.add_argument("--user", type=int, required=True)
     token.add_argument("--admin", action="store_true")
@@ -341,6 +379,8 @@ def _run(args: argparse.Namespace) -> int:
         return asyncio.run(_backfill_analytics(settings, args.first, args.last))
     elif args.command == "persisted-queries":
         return asyncio.run(_register_persisted_queries(settings, args.files))
+    elif args.command == "recommend":
+        return asyncio.run(_recommend(settings, args.evaluate))
     elif args.command == "relay":
         asyncio.run(_run_relay(settings, args.once))
     elif args.command == "serve":

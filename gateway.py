@@ -41,6 +41,7 @@ from jobs.consumers.runner import consume
 from jobs.indexer import SearchIndexer
 from jobs.lifecycle import LifecycleRunner
 from jobs.metrics_sampler import sample_metrics
+from jobs.recommend_daily import recommend_daily
 from jobs.reconcile_loop import reconcile_periodically
 from jobs.relay import Relay
 from resolvers.auth import token_verifier
@@ -137,11 +138,13 @@ def _background_work(
     # The embedded index has one writer: this process. Production runs `coursegate indexer`.
     if settings.search_url is None:
         tasks.append(asyncio.create_task(SearchIndexer(backends).run(stop)))
-    # Embedded default: lifecycle jobs, the reconciler, the event relay and the consumers run
-    # here too. Production runs `coursegate jobs`, `reconcile`, `relay` and `consume NAME`.
+    # Embedded default: lifecycle jobs, the reconciler, the recommendation job, the event relay
+    # and the consumers run here too. Production runs `coursegate jobs`, `reconcile`,
+    # `recommend`, `relay` and `consume NAME`.
     if not settings.production:
         tasks.append(asyncio.create_task(LifecycleRunner(backends, stop=stop).run()))
         tasks.append(asyncio.create_task(reconcile_periodically(backends, stop)))
+        tasks.append(asyncio.create_task(recommend_daily(backends, stop)))
         tasks.append(asyncio.create_task(Relay(backends.outbox_engines, backends.events).run(stop)))
         for make_consumer in CONSUMERS.values():
             consumer = make_consumer(backends)

@@ -17,6 +17,7 @@ from datasources.analytics.sql_series import SqlSeriesStore
 from datasources.cache.base import Cache
 from datasources.cache.cached_catalog import CachedCatalog
 from datasources.cache.cached_content import CachedContent
+from datasources.cache.cached_recommendations import CachedRecommendations
 from datasources.cache.cached_subscriptions import CachedSubscriptions
 from datasources.cache.memory_cache import MemoryCache
 from datasources.cache.null_cache import NullCache
@@ -52,6 +53,7 @@ from datasources.sql.mysql_engine import MysqlEngine
 from datasources.sql.order_store import OrderStore
 from datasources.sql.persisted_query_store import SqlPersistedQueryStore
 from datasources.sql.progress_store import ShardedProgressStore
+from datasources.sql.recommendation_store import RecommendationStore
 from datasources.sql.sqlite_engine import SqliteEngine
 from datasources.sql.subscription_store import ShardedSubscriptionStore
 from datasources.sql.traced_engine import TracedEngine
@@ -94,6 +96,7 @@ class Backends:
     content: CachedContent = field(init=False)
     progress: ShardedProgressStore = field(init=False)
     persisted_queries: PersistedQueries = field(init=False)
+    recommendations: CachedRecommendations = field(init=False)
     rate_limits: RateLimits = field(default_factory=RateLimits)
 
     def __post_init__(self) -> None:
@@ -108,6 +111,9 @@ class Backends:
         )
         self.persisted_queries = PersistedQueries(
             self.cache, SqlPersistedQueryStore(self.catalog_engine)
+        )
+        self.recommendations = CachedRecommendations(
+            RecommendationStore(self.catalog_engine, self.ids), self.cache
         )
         self.orders = OrderStore(self.catalog_engine, self.uncached_subscriptions, self.ids)
         self.jobs = JobStore(self.catalog_engine, self.ids)

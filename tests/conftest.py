@@ -42,6 +42,9 @@ _TABLES_BY_ROLE = {
         "lesson_exercises",
         "content_assets",
         "persisted_queries",
+        "recommendation_models",
+        "recommendation_neighbours",
+        "recommendation_popular",
     ),
     "shard": (
         "user_typing_courses",

@@ -426,6 +426,53 @@ CATALOG_MIGRATIONS: tuple[Migration, ...] = (
             ) {_MYSQL_TABLE_OPTIONS}""",
         ),
     ),
+    Migration(
+        13,
+        "recommendation models (versions, per-course neighbours, popularity lists)",
+        sqlite=(
+            """CREATE TABLE IF NOT EXISTS recommendation_models (
+                version INTEGER NOT NULL PRIMARY KEY,
+                state TEXT NOT NULL,
+                started_at TIMESTAMP NOT NULL,
+                built_at TIMESTAMP NULL,
+                users INTEGER NOT NULL,
+                subscriptions INTEGER NOT NULL,
+                blend_weight REAL NOT NULL)""",
+            """CREATE TABLE IF NOT EXISTS recommendation_neighbours (
+                version INTEGER NOT NULL,
+                course_id INTEGER NOT NULL,
+                neighbours TEXT NOT NULL,
+                PRIMARY KEY (version, course_id))""",
+            """CREATE TABLE IF NOT EXISTS recommendation_popular (
+                version INTEGER NOT NULL,
+                scope TEXT NOT NULL,
+                courses TEXT NOT NULL,
+                PRIMARY KEY (version, scope))""",
+        ),
+        mysql=(
+            f"""CREATE TABLE IF NOT EXISTS recommendation_models (
+                version BIGINT NOT NULL PRIMARY KEY,
+                state VARCHAR(16) NOT NULL,
+                started_at DATETIME(6) NOT NULL,
+                built_at DATETIME(6) NULL,
+                users BIGINT NOT NULL,
+                subscriptions BIGINT NOT NULL,
+                blend_weight DOUBLE NOT NULL
+            ) {_MYSQL_TABLE_OPTIONS}""",
+            f"""CREATE TABLE IF NOT EXISTS recommendation_neighbours (
+                version BIGINT NOT NULL,
+                course_id BIGINT NOT NULL,
+                neighbours MEDIUMTEXT NOT NULL,
+                PRIMARY KEY (version, course_id)
+            ) {_MYSQL_TABLE_OPTIONS}""",
+            f"""CREATE TABLE IF NOT EXISTS recommendation_popular (
+                version BIGINT NOT NULL,
+                scope VARCHAR(120) NOT NULL,
+                courses MEDIUMTEXT NOT NULL,
+                PRIMARY KEY (version, scope)
+            ) {_MYSQL_TABLE_OPTIONS}""",
+        ),
+    ),
 )
 
 SHARD_MIGRATIONS: tuple[Migration, ...] = (
