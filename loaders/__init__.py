@@ -12,6 +12,7 @@ from opentelemetry.trace import Tracer
 from datasources.backends import Backends
 from loaders.content_loaders import LessonLoader, OutlineLoader
 from loaders.course_loader import CourseLoader
+from loaders.recommendation_loader import NeighbourLoader
 from loaders.subscription_loader import MySubscriptionLoader
 from loaders.traced_batches import traced_batches
 
@@ -39,6 +40,10 @@ class Loaders:
     @cached_property
     def course(self) -> CourseLoader:
         return self._traced(CourseLoader(self._backends.catalog), "courses")
+
+    @cached_property
+    def course_neighbours(self) -> NeighbourLoader:
+        return self._traced(NeighbourLoader(self._backends.recommendations), "course neighbours")
 
     @cached_property
     def outline(self) -> OutlineLoader:

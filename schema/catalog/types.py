@@ -11,9 +11,10 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from records.catalog import Category, CategoryCount, Course, Difficulty
+from resolvers import recommendations
 from resolvers.content import assets, outline
 from resolvers.pagination import Page
-from schema.common.cost import paged
+from schema.common.cost import ListSize, paged
 from schema.common.info import Info
 from schema.common.pagination import PageInfo
 
@@ -63,6 +64,18 @@ class CourseType:
 
         cover = await assets.cover_of(info.context, int(self.id))
         return None if cover is None or not cover.variants else CoverImageType.from_signed(cover)
+
+    @strawberry.field(
+        description="The courses most like this one (taken together with it, and alike in"
+        " category, language, level and words), best first; `first` at most 50",
+        directives=[ListSize(slicing_arguments=["first"])],
+    )
+    async def similar(self, info: Info, first: int = 10) -> list[CourseType]:
+        course = await info.context.loaders.course.load(int(self.id))
+        if course is None:
+            return []
+        found = await recommendations.similar_courses(info.context, course, first)
+        return [CourseType.from_record(c) for c in found]
 
     @classmethod
     def from_record(cls, course: Course) -> CourseType:

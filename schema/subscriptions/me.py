@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import strawberry
 
-from resolvers import lifecycle, subscriptions
+from resolvers import lifecycle, recommendations, subscriptions
 from resolvers.content import progress as content_progress
 from resolvers.subscriptions import StatusFilter
-from schema.common.cost import paged
+from schema.common.cost import ListSize, paged
 from schema.common.info import Info
 from schema.content.types import CourseProgressType
+from schema.recommendations.types import RecommendationType
 from schema.subscriptions.types import SubscriptionConnection
 
 
@@ -42,6 +43,15 @@ class Me:
         ctx = info.context
         page = await lifecycle.expiring_subscriptions(ctx, within_days, first, after)
         return SubscriptionConnection.from_page(page, ctx.now)
+
+    @strawberry.field(
+        description="Courses the user has no subscription to, best first, each with why;"
+        " `first` at most 50",
+        directives=[ListSize(slicing_arguments=["first"])],
+    )
+    async def recommendations(self, info: Info, first: int = 10) -> list[RecommendationType]:
+        found = await recommendations.my_recommendations(info.context, first)
+        return [RecommendationType.from_recommended(r) for r in found]
 
     @strawberry.field(description="Progress through one course's exercises")
     async def progress(self, info: Info, course_id: strawberry.ID) -> CourseProgressType:

@@ -1,0 +1,1 @@
+"""Recommendation types: what `me.recommendations` lists."""
