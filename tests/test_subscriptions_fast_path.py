@@ -166,7 +166,9 @@ def test_rows_whose_fields_never_change_have_no_bound() -> None:
 
 def _user_cache(backends: Backends) -> SignedInResponseCache:
     return SignedInResponseCache(
-        lambda: backends.subscriptions, CatalogGeneration(backends.catalog.generation)
+        lambda: backends.subscriptions,
+        CatalogGeneration(backends.catalog.generation),
+        backends.recommendations.current_version,
     )
 
 

@@ -55,6 +55,10 @@ class CachedRecommendations:
         self._current = (now, model)
         return model
 
+    async def current_version(self) -> int | None:
+        model = await self.current()
+        return None if model is None else model.version
+
     async def switched(self) -> None:
         """A new version was published: this process and the shared entry forget the old."""
         self._current = None

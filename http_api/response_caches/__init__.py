@@ -2,7 +2,7 @@
 
 - `catalog`: anonymous queries of public catalog fields
 - `search`: anonymous search and autocomplete queries
-- `signed_in`: a signed-in user's `me { subscriptions }` and `lesson` queries
+- `signed_in`: a signed-in user's `me { subscriptions, recommendations }` and `lesson` queries
 """
 
 from __future__ import annotations
@@ -26,7 +26,11 @@ def response_cache_chain(enabled: bool, backends: Callable[[], Backends]) -> Res
         (
             CatalogResponseCache(generation),
             SearchResponseCache(generation, lambda: backends().search.index_version()),
-            SignedInResponseCache(lambda: backends().subscriptions, generation),
+            SignedInResponseCache(
+                lambda: backends().subscriptions,
+                generation,
+                lambda: backends().recommendations.current_version(),
+            ),
         ),
         generation,
     )

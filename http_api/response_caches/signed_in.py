@@ -1,5 +1,6 @@
-"""Whole-response cache for a signed-in user's queries of their subscriptions and of lessons:
-documents whose roots are `me { subscriptions, userId, __typename }` and `lesson(id)`.
+"""Whole-response cache for a signed-in user's queries of their subscriptions, their
+recommendations and of lessons: documents whose roots are `me { subscriptions,
+recommendations, userId, __typename }` and `lesson(id)`.
 
 An entry is keyed by (user id, admin or not, raw request body) and holds the response together
 with what it was computed from:
@@ -8,6 +9,9 @@ with what it was computed from:
   every request, so a change by any worker (the write drops the entry, a reload stores new
   bytes) is seen by the next request;
 - the catalog generation (course fields), as the anonymous response cache sees it;
+- the recommendation model's version (recommendations are blended from it, the user's
+  subscriptions and the catalog; without a model the answer says so in its extensions and is
+  not kept);
 - the instant the time-derived fields (state, isActive, daysLeft, the status filter, whether a
   subscription still opens a lesson) change next, and the instant by which the answer's signed
   links (if any) have used half their life: a hit needs `now` to be before both.
@@ -20,7 +24,7 @@ one operation is such a query are stored, and only answers without errors or ext
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -34,7 +38,7 @@ from http_api.response_caches.chain import Answer
 from http_api.response_caches.generation import CatalogGeneration
 from records.subscriptions import Subscription
 
-ME_FIELDS = frozenset({"subscriptions", "userId", "__typename"})
+ME_FIELDS = frozenset({"subscriptions", "recommendations", "userId", "__typename"})
 ROOT_FIELDS = frozenset({"me", "lesson", "__typename"})
 MAX_BODY_BYTES = 4096
 MAX_ENTRIES = 20_000
@@ -45,6 +49,7 @@ KEYSPACE = "user_response"
 class _Stored:
     entry_raw: bytes
     generation: int
+    model_version: int | None
     fresh_until: datetime | None  # None: nothing time-derived changes
     response: Answer
 
@@ -58,6 +63,7 @@ class UserMiss:
     entry_raw: bytes
     entry_rows: tuple[Subscription, ...]
     generation: int
+    model_version: int | None
 
     def store(self, request: GraphQLRequest, answer: Answer) -> None:
         self.cache.keep(self, request, answer)
@@ -100,10 +106,14 @@ def unchanged_until(rows: Iterable[Subscription], now: datetime) -> datetime | N
 
 class SignedInResponseCache:
     def __init__(
-        self, subscriptions: Callable[[], CachedSubscriptions], generation: CatalogGeneration
+        self,
+        subscriptions: Callable[[], CachedSubscriptions],
+        generation: CatalogGeneration,
+        model_version: Callable[[], Awaitable[int | None]],
     ) -> None:
         self._subscriptions = subscriptions
         self._generation = generation
+        self._model_version = model_version
         self._entries: OrderedDict[tuple[int, bool, bytes], _Stored] = OrderedDict()
 
     async def lookup(self, request: GraphQLRequest) -> Answer | UserMiss | None:
@@ -119,18 +129,20 @@ class SignedInResponseCache:
         if entry is None:
             return None
         generation = await self._generation.current()
+        model_version = await self._model_version()
         key = (principal.user_id, principal.is_admin, request.raw_body)
         stored = self._entries.get(key)
         if (
             stored is not None
             and stored.entry_raw == entry.raw
             and stored.generation == generation
+            and stored.model_version == model_version
             and (stored.fresh_until is None or request.now < stored.fresh_until)
         ):
             record_lookups(KEYSPACE, 1, 0)
             return stored.response
         record_lookups(KEYSPACE, 0, 1)
-        return UserMiss(self, key, entry.raw, tuple(entry.rows), generation)
+        return UserMiss(self, key, entry.raw, tuple(entry.rows), generation, model_version)
 
     def keep(self, miss: UserMiss, request: GraphQLRequest, answer: Answer) -> None:
         """Keeps an answer without errors or extensions, computed at `request.now`."""
@@ -142,7 +154,9 @@ class SignedInResponseCache:
             links_fresh_until = request.now + (answer.links_expire_at - request.now) / 2
             if fresh_until is None or links_fresh_until < fresh_until:
                 fresh_until = links_fresh_until
-        self._entries[miss.key] = _Stored(miss.entry_raw, miss.generation, fresh_until, answer)
+        self._entries[miss.key] = _Stored(
+            miss.entry_raw, miss.generation, miss.model_version, fresh_until, answer
+        )
         self._entries.move_to_end(miss.key)
         while len(self._entries) > MAX_ENTRIES:
             self._entries.popitem(last=False)
