@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 from datasources.backends import Backends, open_backends
 from jobs.demo_media import keyboard_diagram, store_image
+from jobs.recommend import build_model
 from jobs.seed import seed_synthetic
 from records.catalog import CourseFilter
 from records.content import ExerciseDraft, KeyboardLayout, LessonDraft, LessonKind
@@ -53,6 +54,7 @@ async def load(settings: Settings, users: int, per_user: int) -> LoadedData:
         population = range(FIRST_USER_ID, FIRST_USER_ID + users)
         user_ids = tuple(rng.sample(population, min(ROTATED_USERS, users)))
         lessons = await _lessons_of_subscribed_courses(backends, user_ids)
+        await build_model(backends)  # what the recommendations operation reads
     finally:
         await backends.close()
     return LoadedData(course_ids, user_ids, report.subscriptions, report.seconds, lessons)

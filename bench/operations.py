@@ -33,6 +33,10 @@ LESSON_QUERY = (
     " assets { ... on AssetList { items { id kind contentType url expiresAt } }"
     " ... on NotEntitled { message } } } }"
 )
+RECOMMENDATIONS_QUERY = (
+    "query Recommendations { me { recommendations(first: 10) { course { id title category"
+    " price } reason score } } }"
+)
 SEARCH_TEXTS = ("typing", "speed", "python", "hindi", "accuracy", "exam", "data entry", "keys")
 _INTROSPECT_QUERY_FIELDS = (
     "{ __schema { queryType { fields { name args { name type { kind name ofType "
@@ -75,6 +79,15 @@ def my_subscriptions(data: LoadedData, jwt_secret: str) -> Operation:
         for user in data.user_ids
     )
     return Operation("subscriptions", requests)
+
+
+def recommendations(data: LoadedData, jwt_secret: str) -> Operation:
+    """A signed-in user's ten recommendations, blended at request time from the model."""
+    requests = tuple(
+        LoadRequest(_body(RECOMMENDATIONS_QUERY), f"Bearer {issue_token(jwt_secret, user)}")
+        for user in data.user_ids
+    )
+    return Operation("recommendations", requests)
 
 
 def lesson(data: LoadedData, jwt_secret: str) -> Operation:

@@ -122,6 +122,7 @@ def _gateway_runs(
             operations.catalog_page(),
             operations.course_details(data),
             operations.my_subscriptions(data, backend.settings.jwt_secret),
+            operations.recommendations(data, backend.settings.jwt_secret),
             operations.lesson(data, backend.settings.jwt_secret),
             operations.compressed(operations.lesson(data, backend.settings.jwt_secret)),
         ]
