@@ -97,7 +97,7 @@ def main() -> None:
             for s in scopes_of([by_id[c] for c in taken])
             if s in model.popular
         ]
-        picks = blended_picks(taken, model.neighbours, BLEND_WEIGHT, owned)
+        picks = blended_picks(taken, model.neighbours, BLEND_WEIGHT, owned, TOP_N)
         return [p.course_id for p in top_picks(picks, popular_picks(scoped, owned), TOP_N)]
 
     timings = []

@@ -54,7 +54,7 @@ async def my_recommendations(ctx: RequestContext, first: int) -> list[Recommende
         neighbours = await _neighbours_of(ctx, considered)
         taken_courses = await _courses(ctx, considered)
         scoped = await _popular_in(ctx, model, scopes_of(taken_courses))
-        blended = blended_picks(considered, neighbours, model.blend_weight, owned)
+        blended = blended_picks(considered, neighbours, model.blend_weight, owned, wanted)
         picks = top_picks(blended, popular_picks(scoped, owned), wanted)
     return await _recommended(ctx, picks, first)
 
@@ -68,7 +68,7 @@ async def similar_courses(ctx: RequestContext, course: Course, first: int) -> li
         picks = await _fallback(ctx, {course.id}, wanted, course.category)
     else:
         neighbours = await _neighbours_of(ctx, [course.id])
-        blended = blended_picks([course.id], neighbours, model.blend_weight, {course.id})
+        blended = blended_picks([course.id], neighbours, model.blend_weight, {course.id}, wanted)
         scope = PopularScope(course.category, course.language)
         scoped = await _popular_in(ctx, model, [scope])
         picks = top_picks(blended, popular_picks(scoped, {course.id}), wanted)

@@ -90,7 +90,7 @@ def served(model: BuiltModel, courses: Mapping[int, Course], weight: float) -> R
         taken = case.taken_newest_first
         owned = [courses[c] for c in taken if c in courses]
         lists = [(s, model.popular[s]) for s in scopes_of(owned) if s in model.popular]
-        picks = blended_picks(taken, model.neighbours, weight, set(taken))
+        picks = blended_picks(taken, model.neighbours, weight, set(taken), CUTOFF)
         return [p.course_id for p in top_picks(picks, popular_picks(lists, set(taken)), CUTOFF)]
 
     return recommend

@@ -11,6 +11,7 @@ overall.
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Collection, Iterator, Mapping, Sequence
 
 from records.recommendations import CourseNeighbours, Neighbours, Pick, PopularScope
@@ -25,8 +26,10 @@ def blended_picks(
     neighbours: Mapping[int, CourseNeighbours],
     weight: float,
     exclude: Collection[int],
+    limit: int,
 ) -> list[Pick]:
-    """Candidates from the neighbours of the user's courses, best first (ties: lower id)."""
+    """The `limit` best candidates from the neighbours of the user's courses, best first
+    (ties: lower id)."""
     totals: dict[int, float] = {}
     reasons: dict[int, tuple[float, int]] = {}
     for taken in taken_newest_first[:MAX_COURSES_CONSIDERED]:
@@ -42,7 +45,7 @@ def blended_picks(
             totals[course_id] = totals.get(course_id, 0.0) + contribution
             if contribution > reasons.get(course_id, (0.0, 0))[0]:
                 reasons[course_id] = (contribution, taken)
-    ranked = sorted(totals.items(), key=lambda item: (-item[1], item[0]))
+    ranked = heapq.nsmallest(limit, totals.items(), key=lambda item: (-item[1], item[0]))
     return [
         Pick(course_id, round(score, 6), because_of=reasons[course_id][1])
         for course_id, score in ranked

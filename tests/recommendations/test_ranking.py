@@ -20,27 +20,32 @@ NEIGHBOURS = {
 
 
 def test_scores_add_up_over_the_users_courses_with_the_blend_weight() -> None:
-    picks = blended_picks([1, 2], NEIGHBOURS, 0.5, exclude={1, 2})
+    picks = blended_picks([1, 2], NEIGHBOURS, 0.5, {1, 2}, 10)
     scores = {p.course_id: p.score for p in picks}
     assert scores == {3: 0.55, 5: 0.4, 4: 0.05, 6: 0.15}
     assert [p.course_id for p in picks] == [3, 5, 6, 4]
 
 
 def test_the_reason_is_the_course_that_contributed_most() -> None:
-    picks = {p.course_id: p for p in blended_picks([1, 2], NEIGHBOURS, 0.5, exclude={1, 2})}
+    picks = {p.course_id: p for p in blended_picks([1, 2], NEIGHBOURS, 0.5, {1, 2}, 10)}
     assert picks[3].because_of == 2  # 0.3 from course 2 against 0.25 from course 1
     assert picks[5].because_of == 1
     assert picks[6].because_of == 2
 
 
+def test_limit_keeps_the_best() -> None:
+    picks = blended_picks([1, 2], NEIGHBOURS, 0.5, {1, 2}, 2)
+    assert [p.course_id for p in picks] == [3, 5]
+
+
 def test_owned_courses_are_never_picked() -> None:
-    picks = blended_picks([1], NEIGHBOURS, 0.7, exclude={1, 3})
+    picks = blended_picks([1], NEIGHBOURS, 0.7, {1, 3}, 10)
     assert {p.course_id for p in picks} == {2, 4, 5}
 
 
 def test_weight_one_uses_co_subscriptions_only_and_zero_content_only() -> None:
-    assert [p.course_id for p in blended_picks([1], NEIGHBOURS, 1.0, {1})] == [2, 3, 4]
-    assert [p.course_id for p in blended_picks([1], NEIGHBOURS, 0.0, {1})] == [5, 2]
+    assert [p.course_id for p in blended_picks([1], NEIGHBOURS, 1.0, {1}, 10)] == [2, 3, 4]
+    assert [p.course_id for p in blended_picks([1], NEIGHBOURS, 0.0, {1}, 10)] == [5, 2]
 
 
 def test_only_the_newest_courses_count() -> None:
@@ -49,7 +54,7 @@ def test_only_the_newest_courses_count() -> None:
         for i in range(MAX_COURSES_CONSIDERED + 5)
     }
     taken = list(many)
-    picks = blended_picks(taken, many, 1.0, set(taken))
+    picks = blended_picks(taken, many, 1.0, set(taken), 100)
     assert {p.course_id for p in picks} == {1000 + i for i in range(MAX_COURSES_CONSIDERED)}
 
 
@@ -59,7 +64,7 @@ def test_popular_fill_comes_after_the_picks_without_repeating_a_course() -> None
         (scoped, Neighbours((3, 7, 8), (0.5, 0.3, 0.2))),
         (EVERYTHING, Neighbours((7, 9), (0.6, 0.4))),
     ]
-    picks = blended_picks([1], NEIGHBOURS, 1.0, {1})
+    picks = blended_picks([1], NEIGHBOURS, 1.0, {1}, 10)
     chosen = top_picks(picks, popular_picks(lists, {1, 8}), 6)
     assert [p.course_id for p in chosen] == [2, 3, 4, 7, 9]
     assert chosen[3].popular_in == scoped
@@ -68,7 +73,7 @@ def test_popular_fill_comes_after_the_picks_without_repeating_a_course() -> None
 
 def test_a_user_with_no_courses_gets_the_most_popular() -> None:
     lists = [(EVERYTHING, Neighbours((4, 2, 9), (0.5, 0.3, 0.2)))]
-    chosen = top_picks(blended_picks([], NEIGHBOURS, 0.7, set()), popular_picks(lists, set()), 2)
+    chosen = top_picks(blended_picks([], NEIGHBOURS, 0.7, set(), 2), popular_picks(lists, set()), 2)
     assert [p.course_id for p in chosen] == [4, 2]
 
 
