@@ -47,6 +47,9 @@ MUTATION_COST = 10
 ABSENT = object()  # a variable the request left out
 # A list whose size nothing says (every list of the schema says it; see the schema tests).
 DEFAULT_LIST_SIZE = 10
+# Nested lists multiply: an estimate is capped at the largest integer JSON carries exactly, so
+# a refusal can always say what it estimated.
+MAX_COST = 2**53 - 1
 
 
 @dataclass(frozen=True)
@@ -106,7 +109,7 @@ class QueryCost:
         if operation is None or root is None:
             return 0, ()
         estimate = _Estimate(self, document, operation, variables)
-        cost = estimate.selections(root, [operation.selection_set], {})
+        cost = min(estimate.selections(root, [operation.selection_set], {}), MAX_COST)
         return cost, tuple(estimate.reads.items())
 
 

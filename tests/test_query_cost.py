@@ -27,7 +27,7 @@ from gateway import create_app
 from http_api.graphql_over_http import GRAPHQL_RESPONSE_MEDIA_TYPE
 from schema import build_schema
 from schema.demand_control import KnownCosts
-from schema.query_cost import MUTATION_COST, query_cost
+from schema.query_cost import MAX_COST, MUTATION_COST, query_cost
 from settings import Settings
 from tests.conftest import graphql, token_for
 from tests.db_state import written
@@ -60,6 +60,13 @@ def test_nested_lists_multiply() -> None:
         lessons(first: $m) { edges { node { id title } } } } } } }"""
     assert estimate(document, {"n": 10, "m": 5}) == 1 + 10 * (2 + (1 + 5 * 2))
     assert estimate(document, {"n": 100, "m": 100}) == 1 + 100 * (2 + (1 + 100 * 2))
+
+
+def test_an_estimate_past_what_json_carries_exactly_is_capped() -> None:
+    nested = "similar(first: 2000000000) { id }"
+    for _ in range(6):
+        nested = f"similar(first: 2000000000) {{ {nested} }}"
+    assert estimate(f"{{ course(id: 1) {{ {nested} }} }}") == MAX_COST
 
 
 def test_aliases_count_each_and_a_field_selected_twice_counts_once() -> None:

@@ -3,7 +3,8 @@
 - The current version: kept by each process for `RECHECK_SECONDS`, shared under
   `recommendations:model` for `MODEL_TTL_SECONDS`, else read from the catalog database. A job
   that publishes a version drops the shared entry, so every process uses it within seconds
-  (at most the TTL, when a process re-stored the version before it as the job switched).
+  (at most the TTL, when another process re-stored the version before it as the job
+  switched; a read in the job's own process that began before the switch keeps nothing).
 - A course's neighbours: under `recommendations:{version}:course:{id}`; a version's rows never
   change, so an entry is right for as long as it lasts.
 - A version's popularity lists: a few dozen small lists, kept whole by each process.
@@ -39,6 +40,7 @@ class CachedRecommendations:
         self.store = store
         self._cache = cache
         self._current: tuple[float, ModelVersion | None] | None = None
+        self._switches = 0  # publications this process made, see `current`
         self._neighbours: dict[int, CachedById[CourseNeighbours]] = {}
         self._popular: dict[int, dict[str, Neighbours]] = {}
         self._fallback: tuple[float, Neighbours] | None = None
@@ -48,10 +50,16 @@ class CachedRecommendations:
         now = time.monotonic()
         if self._current is not None and now - self._current[0] < RECHECK_SECONDS:
             return self._current[1]
+        switches = self._switches
         (raw,) = await self._cache.get_many([MODEL_KEY])
         model = _decode_model(raw) if raw else await self.store.current()
+        if self._switches != switches:
+            return model  # read before a switch this process made: not kept, nor shared
         if raw is None and model is not None:
             await self._cache.set_many({MODEL_KEY: _encode_model(model)}, MODEL_TTL_SECONDS)
+            if self._switches != switches:  # the switch's delete may have gone first
+                await self._cache.delete(MODEL_KEY)
+                return model
         self._current = (now, model)
         return model
 
@@ -62,6 +70,7 @@ class CachedRecommendations:
     async def switched(self) -> None:
         """A new version was published: this process and the shared entry forget the old."""
         self._current = None
+        self._switches += 1
         await self._cache.delete(MODEL_KEY)
 
     async def neighbours(
