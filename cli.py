@@ -211,10 +211,10 @@ async def _recommend(settings: Settings, evaluate: bool) -> int:
     try:
         await backends.migrate()
         with tqdm(desc="subscriptions read", unit=" rows", unit_scale=True, disable=None) as bar:
-            if evaluate:
-                print(evaluation_table(await evaluate_methods(backends, bar.update)))
-                return 0
             try:
+                if evaluate:
+                    print(evaluation_table(await evaluate_methods(backends, bar.update, stop)))
+                    return 0
                 report = await build_model(backends, bar.update, stop)
             except Stopped:
                 print("stopped: the current model is unchanged", file=sys.stderr)

@@ -91,11 +91,13 @@ async def build_model(
 async def evaluate_methods(
     backends: Backends,
     progress: Progress | None = None,
+    stop: asyncio.Event | None = None,
     test_percent: int = EVALUATION_TEST_PERCENT,
     max_test_users: int = EVALUATION_MAX_TEST_USERS,
 ) -> Evaluation:
     """Holds out the newest course of some users, builds a model from the rest (not
-    published) and grades popularity, content, co-subscription and their blend."""
+    published) and grades popularity, content, co-subscription and their blend; raises
+    Stopped when `stop` is set while it reads."""
     courses = [course async for course in all_courses(backends)]
     builder = ModelBuilder(courses)
     test_users = TestUsers(test_percent, max_test_users)
@@ -103,7 +105,7 @@ async def evaluate_methods(
     def add(user_id: int, taken: Sequence[int]) -> None:
         builder.add_user(test_users.hold_out(user_id, taken))
 
-    await read_every_shard(backends.shard_engines, add, progress, None)
+    await read_every_shard(backends.shard_engines, add, progress, stop)
     model = await asyncio.to_thread(builder.build)
     by_id: dict[int, Course] = {course.id: course for course in courses}
     return await asyncio.to_thread(evaluate, model, by_id, test_users.cases)
