@@ -35,25 +35,7 @@ TOP_N = 10
 
 def _courses(count: int) -> list[Course]:
     now = datetime.now(UTC)
-    return [
-        Course(
-            i,
-            d.slug,
-            d.title,
-            d.description,
-            d.category,
-            d.difficulty,
-            d.language,
-            d.tags,
-            d.price_paise,
-            d.currency,
-            d.validity_days,
-            d.is_active,
-            now,
-            now,
-        )
-        for i, d in enumerate(synthetic_courses(count), start=1)
-    ]
+    return [d.as_course(i, now) for i, d in enumerate(synthetic_courses(count), start=1)]
 
 
 def _used_memory(client: redis.Redis) -> int:

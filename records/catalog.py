@@ -62,6 +62,25 @@ class CourseDraft:
     validity_days: int | None
     is_active: bool = True
 
+    def as_course(self, course_id: int, at: datetime) -> Course:
+        """The course this draft becomes under `course_id`, created and last changed `at`."""
+        return Course(
+            course_id,
+            self.slug,
+            self.title,
+            self.description,
+            self.category,
+            self.difficulty,
+            self.language,
+            self.tags,
+            self.price_paise,
+            self.currency,
+            self.validity_days,
+            self.is_active,
+            at,
+            at,
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class CourseFilter:

@@ -19,25 +19,7 @@ Baskets = dict[int, list[int]]
 
 
 def _catalog(count: int) -> list[Course]:
-    return [
-        Course(
-            id=number,
-            slug=draft.slug,
-            title=draft.title,
-            description=draft.description,
-            category=draft.category,
-            difficulty=draft.difficulty,
-            language=draft.language,
-            tags=draft.tags,
-            price_paise=draft.price_paise,
-            currency=draft.currency,
-            validity_days=draft.validity_days,
-            is_active=draft.is_active,
-            created_at=NOW,
-            updated_at=NOW,
-        )
-        for number, draft in enumerate(synthetic_courses(count), start=1)
-    ]
+    return [d.as_course(n, NOW) for n, d in enumerate(synthetic_courses(count), start=1)]
 
 
 @pytest.fixture(scope="module")

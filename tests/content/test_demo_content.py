@@ -13,7 +13,7 @@ from datasources.backends import Backends
 from jobs.demo_content import demo_outline
 from jobs.demo_data import SHOWCASE_USER, demo_courses
 from jobs.seed import seed_demo
-from records.catalog import Category, Course, CourseDraft
+from records.catalog import Category
 from records.content import KeyboardLayout, LessonKind
 from resolvers.content.validation import check_fields
 from tests.conftest import graphql, token_for
@@ -21,26 +21,7 @@ from tests.conftest import graphql, token_for
 _NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
 
-def _course(number: int, draft: CourseDraft) -> Course:
-    return Course(
-        number,
-        draft.slug,
-        draft.title,
-        draft.description,
-        draft.category,
-        draft.difficulty,
-        draft.language,
-        draft.tags,
-        draft.price_paise,
-        draft.currency,
-        draft.validity_days,
-        True,
-        _NOW,
-        _NOW,
-    )
-
-
-DEMO = [_course(n, d) for n, d in enumerate(demo_courses(), start=1)]
+DEMO = [d.as_course(n, _NOW) for n, d in enumerate(demo_courses(), start=1)]
 
 
 def _scripts(text: str) -> set[str]:
