@@ -76,7 +76,7 @@ async def build_model(
     await store.write_popular(version, {scope.key: n for scope, n in model.popular.items()})
     _check(stop)
     await store.publish(version, model.users, model.subscriptions, datetime.now(UTC))
-    await backends.recommendations.switched()
+    await backends.recommendations.switched(version)
     return RecommendReport(
         version,
         len(courses),

@@ -4,7 +4,7 @@
   `recommendations:model` for `MODEL_TTL_SECONDS`, else read from the catalog database. A job
   that publishes a version drops the shared entry, so every process uses it within seconds
   (at most the TTL, when another process re-stored the version before it as the job
-  switched; a read in the job's own process that began before the switch keeps nothing).
+  switched). The job's own process never keeps a version older than the one it published.
 - A course's neighbours: under `recommendations:{version}:course:{id}`; a version's rows never
   change, so an entry is right for as long as it lasts.
 - A version's popularity lists: a few dozen small lists, kept whole by each process.
@@ -40,7 +40,7 @@ class CachedRecommendations:
         self.store = store
         self._cache = cache
         self._current: tuple[float, ModelVersion | None] | None = None
-        self._switches = 0  # publications this process made, see `current`
+        self._published: int | None = None  # the newest version this process published
         self._neighbours: dict[int, CachedById[CourseNeighbours]] = {}
         self._popular: dict[int, dict[str, Neighbours]] = {}
         self._fallback: tuple[float, Neighbours] | None = None
@@ -50,16 +50,16 @@ class CachedRecommendations:
         now = time.monotonic()
         if self._current is not None and now - self._current[0] < RECHECK_SECONDS:
             return self._current[1]
-        switches = self._switches
         (raw,) = await self._cache.get_many([MODEL_KEY])
-        model = _decode_model(raw) if raw else await self.store.current()
-        if self._switches != switches:
-            return model  # read before a switch this process made: not kept, nor shared
-        if raw is None and model is not None:
-            await self._cache.set_many({MODEL_KEY: _encode_model(model)}, MODEL_TTL_SECONDS)
-            if self._switches != switches:  # the switch's delete may have gone first
-                await self._cache.delete(MODEL_KEY)
-                return model
+        model = _decode_model(raw) if raw else None
+        if model is None or self._before_published(model):
+            model = await self.store.current()
+            if model is not None and not self._before_published(model):
+                await self._cache.set_many({MODEL_KEY: _encode_model(model)}, MODEL_TTL_SECONDS)
+        # Checked after every wait: this process may have published a version meanwhile.
+        if self._before_published(model):
+            await self._cache.delete(MODEL_KEY)  # it may have gone in after the switch's delete
+            return model
         self._current = (now, model)
         return model
 
@@ -67,11 +67,19 @@ class CachedRecommendations:
         model = await self.current()
         return None if model is None else model.version
 
-    async def switched(self) -> None:
-        """A new version was published: this process and the shared entry forget the old."""
+    async def switched(self, version: int) -> None:
+        """`version` was published: this process never again keeps an older one, and the shared
+        entry is dropped for every other process."""
+        self._published = max(self._published or version, version)
         self._current = None
-        self._switches += 1
         await self._cache.delete(MODEL_KEY)
+
+    def _before_published(self, model: ModelVersion | None) -> bool:
+        """Read from somewhere (the shared entry, a query) older than this process's last
+        publication."""
+        if self._published is None:
+            return False
+        return model is None or model.version < self._published
 
     async def neighbours(
         self, model: ModelVersion, course_ids: Sequence[int]
