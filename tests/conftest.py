@@ -1,5 +1,6 @@
-"""Shared fixtures: every backend-facing test runs on the embedded default and on
-MariaDB with 4 shards + Redis."""
+"""Shared fixtures: every backend-facing test runs on the embedded default (SQLite, tantivy) and
+on the production shape: MariaDB with 4 shards, Redis, OpenSearch (the osmem stand-in) and S3
+(SeaweedFS)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from resolvers.auth import issue_token
 from settings import Settings
 from tests import servers
 from tests.influxdb_server import InfluxServer, influxd_installed
+from tests.opensearch_server import Cluster, StandIn, start_stand_in
 from tests.seaweedfs_server import SeaweedServer, weed_installed
 
 JWT_SECRET = "test-secret-that-is-long-enough-for-hs256-and-for-hs512-too-0123456789"
@@ -89,6 +91,21 @@ def s3_bucket(seaweed_s3: SeaweedServer) -> str:
 
 
 @pytest.fixture(scope="session")
+def opensearch_stand_in() -> Iterator[StandIn]:
+    """One osmem-server (the OpenSearch stand-in) for the session; tests take clones of it."""
+    stand_in = start_stand_in()
+    yield stand_in
+    stand_in.close()
+
+
+@pytest.fixture
+def opensearch_cluster(opensearch_stand_in: StandIn) -> Iterator[Cluster]:
+    """An empty OpenSearch-compatible cluster of this test's own."""
+    with opensearch_stand_in.cluster() as cluster:
+        yield cluster
+
+
+@pytest.fixture(scope="session")
 def mariadb_databases() -> Iterator[dict[str, Any]]:
     """One catalog and four shard databases for this test session."""
     servers.require(servers.mariadb_reachable(), "MariaDB at 127.0.0.1:3306")
@@ -118,6 +135,7 @@ def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
             mysql_catalog_url=servers.mysql_url(databases["catalog"]),
             mysql_shard_urls=tuple(servers.mysql_url(name) for name in databases["shards"]),
             redis_url=servers.REDIS_URL,
+            search_url=request.getfixturevalue("opensearch_cluster").url,
             cache_prefix=f"cgtest:{uuid.uuid4().hex}:",
             jwt_secret=JWT_SECRET,
             rate_limits=NO_RATE_LIMITS,
@@ -161,6 +179,7 @@ def production_env(settings: Settings, data_dir: Path) -> dict[str, str]:
         "COURSEGATE_MYSQL_CATALOG_URL": settings.mysql_catalog_url,
         "COURSEGATE_MYSQL_SHARD_URLS": ",".join(settings.mysql_shard_urls),
         "COURSEGATE_REDIS_URL": settings.redis_url,
+        "COURSEGATE_SEARCH_URL": settings.search_url or "",
         "COURSEGATE_CACHE_PREFIX": settings.cache_prefix,
         "COURSEGATE_JWT_SECRET": settings.jwt_secret,
         "COURSEGATE_S3_BUCKET": settings.s3_bucket,

@@ -52,7 +52,6 @@ async def test_every_scrape_counts_the_requests_of_every_worker(
     port = servers.free_port()
     settings_env = {
         **production_env(settings, tmp_path),
-        "COURSEGATE_SEARCH_URL": "http://127.0.0.1:9",  # workers cannot share the embedded index
         "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir),
     }
     server = await serve(port, settings_env, tmp_path / "server.log", "--workers", "2")

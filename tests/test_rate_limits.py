@@ -205,9 +205,6 @@ async def test_four_uvicorn_processes_sharing_redis_admit_the_budget_once_in_tot
         **{k: v for k, v in os.environ.items() if not k.startswith(("COURSEGATE_", "RAZORPAY_"))},
         **production_env(settings, tmp_path),
         "COURSEGATE_RATE_LIMIT_REQUESTS_PER_MINUTE": str(budget),
-        # Several processes cannot share the embedded index; nothing answers here (search
-        # degraded), which the rate limits do not need.
-        "COURSEGATE_SEARCH_URL": "http://127.0.0.1:9",
     }
     # Each socket listens before its uvicorn starts: requests wait in its backlog until the
     # process has started and accepts them.

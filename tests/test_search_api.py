@@ -228,11 +228,20 @@ async def test_dead_engine_falls_back_to_the_database(
     assert [s["title"] for s in suggestions] == ["Typing Exam Preparation"]
 
 
-async def test_closed_engine_falls_back_and_readiness_reports_it(
-    client: httpx.AsyncClient, backends: Backends
+async def _stop_search_engine(request: pytest.FixtureRequest, backends: Backends) -> None:
+    """Tantivy lives in the process, so closing it is its outage; OpenSearch's is its server
+    going away."""
+    if "opensearch_cluster" in request.fixturenames:
+        request.getfixturevalue("opensearch_cluster").stop()
+    else:
+        await backends.search.close()
+
+
+async def test_a_stopped_engine_falls_back_and_readiness_reports_it(
+    request: pytest.FixtureRequest, client: httpx.AsyncClient, backends: Backends
 ) -> None:
     await _catalog(client, backends)
-    await backends.search.close()
+    await _stop_search_engine(request, backends)
     body = await _search(client, "100%_drills")
     assert body["data"]["search"]["totalCount"] == 0  # LIKE wildcards are escaped
     assert body["extensions"]["search"]["degraded"] is True

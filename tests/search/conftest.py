@@ -1,8 +1,8 @@
-"""Engines under test: tantivy always, OpenSearch when OPENSEARCH_URL names a server."""
+"""Engines under test: tantivy, OpenSearch's stand-in (osmem-server) always, and a live OpenSearch
+when OPENSEARCH_URL names one."""
 
 from __future__ import annotations
 
-import os
 import random
 import uuid
 from collections.abc import AsyncIterator, Sequence
@@ -13,14 +13,17 @@ import pytest
 from datasources.search.contract import SearchDocument, SearchEngine
 from datasources.search.opensearch_engine import OpenSearchEngine
 from datasources.search.tantivy_engine import TantivySearchEngine
+from tests.opensearch_server import LIVE_URL
 from tests.search.corpus import catalog
+
+ENGINES = ["tantivy", "opensearch-stand-in", *(["opensearch-live"] if LIVE_URL else [])]
 
 
 def in_batches(docs: Sequence[SearchDocument], size: int = 100) -> list[Sequence[SearchDocument]]:
     return [docs[start : start + size] for start in range(0, len(docs), size)]
 
 
-@pytest.fixture(params=["tantivy", "opensearch"])
+@pytest.fixture(params=ENGINES)
 async def empty_engine(
     request: pytest.FixtureRequest, tmp_path: Path
 ) -> AsyncIterator[SearchEngine]:
@@ -29,9 +32,12 @@ async def empty_engine(
         yield tantivy_engine
         await tantivy_engine.close()
         return
-    url = os.environ.get("OPENSEARCH_URL")
-    if not url:
-        pytest.skip("OpenSearch not configured: set OPENSEARCH_URL to run the contract against it")
+    if request.param == "opensearch-live":
+        assert LIVE_URL
+        url = LIVE_URL
+    else:
+        url = request.getfixturevalue("opensearch_cluster").url
+    # A live cluster is shared, so each test has an alias (and indices) of its own.
     opensearch_engine = OpenSearchEngine.connect(url, alias=f"coursegate_test_{uuid.uuid4().hex}")
     try:
         yield opensearch_engine
