@@ -3,12 +3,17 @@
 Searches go to an alias (default "courses"). A rebuild fills a new index courses_<timestamp>, then
 moves the alias to it in one _aliases call and deletes the old index, so readers never see a
 half-built index.
+
+Queries give up after `query_timeout_seconds`, and a query that failed opens a breaker: for a few
+seconds queries raise SearchUnavailable at once (callers answer from the database) instead of each
+waiting on a server that hangs. Writes keep the client's longer timeout and never trip it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -18,6 +23,7 @@ from opensearchpy import AsyncOpenSearch
 from opensearchpy.exceptions import ConnectionError as TransportConnectionError
 from opensearchpy.exceptions import NotFoundError, TransportError
 
+from datasources.breaker import Breaker
 from datasources.search.contract import (
     MAX_SUGGESTIONS,
     DocumentBatches,
@@ -39,8 +45,13 @@ from datasources.search.opensearch_bodies import (
 )
 from datasources.search.rebuild import WriteJournal, document_batches
 
+log = logging.getLogger(__name__)
+
 # Statuses that mean "not now" rather than "wrong request".
 _RETRYABLE_STATUSES = frozenset({429, 502, 503, 504})
+# A search answers within 300 ms at the 95th percentile; one that takes a second has a problem.
+QUERY_TIMEOUT_SECONDS = 1.0
+RETRY_AFTER_SECONDS = 2.0
 
 
 class BulkIndexingError(Exception):
@@ -48,9 +59,18 @@ class BulkIndexingError(Exception):
 
 
 class OpenSearchEngine:
-    def __init__(self, client: AsyncOpenSearch, alias: str = "courses") -> None:
+    def __init__(
+        self,
+        client: AsyncOpenSearch,
+        alias: str = "courses",
+        query_timeout_seconds: float = QUERY_TIMEOUT_SECONDS,
+        breaker: Breaker | None = None,
+    ) -> None:
         self._client = client
         self._alias = alias
+        self._query_timeout = query_timeout_seconds
+        self._breaker = breaker or Breaker(RETRY_AFTER_SECONDS)
+        self._last_failure = ""
         self._write_lock = asyncio.Lock()
         self._rebuild_lock = asyncio.Lock()
         self._journal: WriteJournal | None = None
@@ -58,8 +78,17 @@ class OpenSearchEngine:
         self._autocomplete_duration = SEARCH_DURATION.labels("opensearch", "autocomplete")
 
     @classmethod
-    def connect(cls, url: str, alias: str = "courses", **client_options: Any) -> OpenSearchEngine:
-        return cls(AsyncOpenSearch(hosts=[url], **client_options), alias)
+    def connect(
+        cls,
+        url: str,
+        alias: str = "courses",
+        *,
+        query_timeout_seconds: float = QUERY_TIMEOUT_SECONDS,
+        breaker: Breaker | None = None,
+        **client_options: Any,
+    ) -> OpenSearchEngine:
+        client = AsyncOpenSearch(hosts=[url], **client_options)
+        return cls(client, alias, query_timeout_seconds, breaker)
 
     @property
     def alias(self) -> str:
@@ -68,9 +97,8 @@ class OpenSearchEngine:
     async def search(self, request: SearchRequest) -> SearchResult:
         body = build_search_body(request)
         with self._search_duration.time():
-            async with _unavailable_on_outage():
-                response = await self._client.search(index=self._alias, body=body)
-        return parse_search_response(cast(Body, response))
+            response = await self._query(body)
+        return parse_search_response(response)
 
     async def autocomplete(self, prefix: str, limit: int) -> list[Suggestion]:
         if not 1 <= limit <= MAX_SUGGESTIONS:
@@ -80,9 +108,28 @@ class OpenSearchEngine:
             await self._require_index()
             return []
         with self._autocomplete_duration.time():
+            response = await self._query(body)
+        return parse_suggestions(response)
+
+    async def _query(self, body: Body) -> Body:
+        if self._breaker.is_open:
+            raise SearchUnavailable(f"not asked for a moment after: {self._last_failure}")
+        try:
             async with _unavailable_on_outage():
-                response = await self._client.search(index=self._alias, body=body)
-        return parse_suggestions(cast(Body, response))
+                response = await self._client.search(
+                    index=self._alias, body=body, request_timeout=self._query_timeout
+                )
+        except SearchUnavailable as outage:
+            self._last_failure = str(outage) or type(outage.__cause__).__name__
+            if self._breaker.failed():
+                log.warning("search engine unavailable, answering from the database: %s", outage)
+            raise
+        self._answered()
+        return cast(Body, response)
+
+    def _answered(self) -> None:
+        if self._breaker.succeeded():
+            log.info("search engine answering again")
 
     async def upsert(self, docs: Sequence[SearchDocument]) -> None:
         await self._write(tuple(docs), ())
@@ -108,6 +155,7 @@ class OpenSearchEngine:
                         index=index, params={"ignore_unavailable": "true"}
                     )
                 raise
+            self._answered()
             for old in previous:
                 with contextlib.suppress(TransportError):  # a leftover index is only wasted space
                     await self._client.indices.delete(
@@ -116,7 +164,9 @@ class OpenSearchEngine:
 
     async def has_index(self) -> bool:
         async with _unavailable_on_outage():
-            return bool(await self._client.indices.exists_alias(name=self._alias))
+            found = bool(await self._client.indices.exists_alias(name=self._alias))
+        self._answered()
+        return found
 
     async def ping(self) -> bool:
         try:
