@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from collections.abc import Sequence
 
 import redis.asyncio as redis
 from redis.exceptions import RedisError
+
+from datasources.breaker import Breaker
 
 log = logging.getLogger(__name__)
 
@@ -44,21 +45,23 @@ class RedisCache:
             health_check_interval=30,
         )
         self._prefix = prefix
-        self._retry_after = retry_after_seconds
-        self._down_until = 0.0
+        self._breaker = Breaker(retry_after_seconds)
         self.errors = 0
         self._waiting: list[_Waiter] = []
         self._batches: set[asyncio.Task[None]] = set()
         self.mget_commands = 0  # MGETs sent: fewer than get_many calls under load
 
     def _available(self) -> bool:
-        return time.monotonic() >= self._down_until
+        return not self._breaker.is_open
 
     def _failed(self, error: Exception) -> None:
         self.errors += 1
-        if self._available():
+        if self._breaker.failed():
             log.warning("redis unavailable, serving from the database: %s", error)
-        self._down_until = time.monotonic() + self._retry_after
+
+    def _answered(self) -> None:
+        if self._breaker.succeeded():
+            log.info("redis answering again")
 
     def _key(self, key: str) -> str:
         return self._prefix + key
@@ -98,6 +101,7 @@ class RedisCache:
             self.mget_commands += 1
             got = await self._client.mget(keys)
             values = [v if isinstance(v, bytes) or v is None else v.encode() for v in got]
+            self._answered()
         except (RedisError, OSError) as error:
             self._failed(error)
             values = [None] * len(keys)

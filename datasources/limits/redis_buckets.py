@@ -25,6 +25,7 @@ import redis.asyncio as redis
 from prometheus_client import Gauge
 from redis.exceptions import RedisError
 
+from datasources.breaker import Breaker
 from datasources.limits.local_buckets import MAX_CLIENTS, LocalBuckets
 from domain.rate_limits import Charge
 
@@ -104,8 +105,7 @@ class RedisBuckets:
         )
         self._script = self._client.register_script(_SCRIPT)
         self._prefix = prefix + "rl:"
-        self._retry_after = retry_after_seconds
-        self._down_until = 0.0
+        self._breaker = Breaker(retry_after_seconds)
         self._fallback = LocalBuckets()
         self._leases = _Leases()
         self._waiting: list[_Check] = []
@@ -114,7 +114,7 @@ class RedisBuckets:
 
     @property
     def limiting_locally(self) -> bool:
-        return time.monotonic() < self._down_until
+        return self._breaker.is_open
 
     async def take(self, client: str, charges: Sequence[Charge]) -> float:
         """0.0 when every charge is taken, else the seconds until all could be (none taken)."""
@@ -157,8 +157,7 @@ class RedisBuckets:
                 if not future.done():
                     future.set_result(self._fallback.take_now(client, charges, time.monotonic()))
             return
-        if self._down_until:
-            self._down_until = 0.0
+        if self._breaker.succeeded():
             LIMITING_LOCALLY.set(0)
         now = time.monotonic()
         at = 0
@@ -172,9 +171,8 @@ class RedisBuckets:
                 future.set_result(wait)
 
     def _failed(self, error: Exception) -> None:
-        if not self.limiting_locally:
+        if self._breaker.failed():
             log.warning("redis unreachable, limiting clients in this process: %s", error)
-        self._down_until = time.monotonic() + self._retry_after
         LIMITING_LOCALLY.set(1)
 
     async def ping(self) -> None:
