@@ -147,7 +147,9 @@ class Backends:
         """Each backend's answer, and whether this process can serve without it."""
         checks: dict[str, tuple[Awaitable[object], bool]] = {}
         for engine in (self.catalog_engine, *self.shard_engines):
-            checks[engine.name] = (engine.ping(), True)
+            # A shard down refuses its users only (ShardUnavailable): the process still serves
+            # the catalog, search and every other shard's users, so it stays in rotation.
+            checks[engine.name] = (engine.ping(), engine is self.catalog_engine)
             for replica in range(engine.replica_count):
                 checks[f"{engine.name}:replica-{replica}"] = (engine.ping(replica), False)
         # Without the cache or search the gateway serves (from the databases): degraded.
@@ -227,7 +229,7 @@ async def _open_engines(settings: Settings) -> tuple[SqlEngine, tuple[SqlEngine,
         topology.catalog.primary, "catalog", topology.catalog.replicas
     ).open()
     shards = [
-        await MysqlEngine(target.primary, f"shard-{i}", target.replicas).open()
+        await MysqlEngine(target.primary, f"shard-{i}", target.replicas).open(required=False)
         for i, target in enumerate(topology.shards)
     ]
     return catalog, tuple(shards), topology.bucket_map

@@ -18,6 +18,10 @@ class Breaker:
         self._tripped = False
 
     @property
+    def retry_after(self) -> float:
+        return self._retry_after
+
+    @property
     def is_open(self) -> bool:
         """True while calls should skip the server."""
         return self._clock() < self._open_until

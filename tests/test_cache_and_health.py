@@ -159,14 +159,26 @@ async def test_health_and_readiness(client: httpx.AsyncClient) -> None:
     assert ready.status_code == 200
 
 
-async def test_a_database_that_cannot_answer_makes_the_process_unready(
+async def test_a_catalog_that_cannot_answer_makes_the_process_unready(
     client: httpx.AsyncClient, backends: Backends
 ) -> None:
-    await backends.shard_engines[-1].close()
+    await backends.catalog_engine.close()
     assert (await client.get("/healthz")).status_code == 200  # alive, but not to be sent traffic
     ready = await client.get("/readyz")
     assert ready.status_code == 503
     assert ready.json()["status"] == "unavailable"
+    assert ready.json()["backends"]["catalog"].startswith("down")
+    assert ready.json()["backends"][backends.shard_engines[-1].name] == "ok"
+
+
+async def test_a_shard_that_cannot_answer_leaves_the_process_in_rotation(
+    client: httpx.AsyncClient, backends: Backends
+) -> None:
+    """Out of rotation, every process would refuse everyone for one shard's users."""
+    await backends.shard_engines[-1].close()
+    ready = await client.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.json()["status"] == "degraded"
     assert ready.json()["backends"][backends.shard_engines[-1].name].startswith("down")
     assert ready.json()["backends"]["catalog"] == "ok"
 

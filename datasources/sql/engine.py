@@ -38,6 +38,17 @@ class TransientConflict(Exception):
     """A deadlock or lock wait timeout: the transaction was rolled back and may be retried."""
 
 
+class DatabaseUnavailable(Exception):
+    """The database server cannot be reached (down, restarting, out of connections); the same
+    call may succeed in a few seconds. A transaction cut off is rolled back by the server, unless
+    its commit had already been applied (as with any lost connection)."""
+
+    def __init__(self, database: str, reason: str, retry_after_seconds: float) -> None:
+        super().__init__(f"{database} is unavailable: {reason}")
+        self.database = database
+        self.retry_after_seconds = retry_after_seconds
+
+
 async def retry_on_conflict(attempt: Callable[[], Awaitable[T]], attempts: int = 3) -> T:
     """Runs a whole transaction again when it lost a race (deadlock, or a unique key a
     concurrent transaction just filled); the next attempt reads the winner's row."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import itertools
 import logging
@@ -14,7 +15,9 @@ from urllib.parse import unquote, urlsplit
 import aiomysql
 import pymysql
 
+from datasources.breaker import Breaker
 from datasources.sql.engine import (
+    DatabaseUnavailable,
     Dialect,
     IntegrityViolation,
     Params,
@@ -28,6 +31,10 @@ from datasources.sql.timestamps import to_db
 logger = logging.getLogger(__name__)
 _INTEGRITY_ERRORS = (pymysql.err.IntegrityError,)
 _DEADLOCK, _LOCK_WAIT_TIMEOUT = 1213, 1205
+# Too many connections, shutdown in progress, can't connect (socket, TCP), server gone away,
+# lost connection during a query.
+_UNREACHABLE = frozenset({1040, 1053, 2002, 2003, 2006, 2013})
+RETRY_AFTER_SECONDS = 1.0
 
 
 _CACHED_STATEMENT_LENGTH = 4096
@@ -45,6 +52,13 @@ def _convert(sql: str) -> str:
 
 
 _convert_cached = functools.lru_cache(maxsize=1024)(_convert)
+
+
+def _unreachable(error: BaseException) -> bool:
+    if isinstance(error, pymysql.err.OperationalError):
+        return bool(error.args) and error.args[0] in _UNREACHABLE
+    # A connection the server closed, or a connect that timed out.
+    return isinstance(error, pymysql.err.InterfaceError | ConnectionError | asyncio.TimeoutError)
 
 
 def _adapt(params: Params) -> tuple[object, ...]:
@@ -115,8 +129,11 @@ class MysqlEngine:
         name: str,
         replica_urls: Sequence[str] = (),
         pool_size: int = 10,
+        breaker: Breaker | None = None,
     ) -> None:
         self.name = name
+        self._breaker = breaker or Breaker(RETRY_AFTER_SECONDS)
+        self._last_failure = ""
         self._url = url
         self._replica_urls = tuple(replica_urls)
         self._pool_size = pool_size
@@ -124,8 +141,15 @@ class MysqlEngine:
         self._replicas: list[aiomysql.Pool] = []
         self._replica_cycle: itertools.cycle[aiomysql.Pool] | None = None
 
-    async def open(self) -> MysqlEngine:
-        self._primary = await self._create_pool(self._url)
+    async def open(self, required: bool = True) -> MysqlEngine:
+        """`required`: the server must answer now. A shard need not: while it is down only its
+        users are refused (DatabaseUnavailable), and its pool connects once it is back."""
+        self._primary = await self._create_pool(self._url, minsize=1 if required else 0)
+        if not required:
+            try:
+                await self.ping()
+            except DatabaseUnavailable as error:
+                logger.warning("%s; starting without it", error)
         # Replicas connect on first use, so a replica that is down does not stop the start.
         self._replicas = [await self._create_pool(url, minsize=0) for url in self._replica_urls]
         self._replica_cycle = itertools.cycle(self._replicas) if self._replicas else None
@@ -142,26 +166,45 @@ class MysqlEngine:
             pool_recycle=3600,
         )
 
-    def _pool(self, replica: bool) -> aiomysql.Pool:
-        if replica and self._replica_cycle is not None:
-            return next(self._replica_cycle)
+    def _next_replica(self) -> aiomysql.Pool | None:
+        return None if self._replica_cycle is None else next(self._replica_cycle)
+
+    @asynccontextmanager
+    async def _connection(self) -> AsyncIterator[aiomysql.Connection]:
+        """A primary connection; the server's being unreachable raises DatabaseUnavailable, at
+        once for `RETRY_AFTER_SECONDS` after a failure rather than waiting on it again."""
+        if self._breaker.is_open:
+            raise DatabaseUnavailable(self.name, self._last_failure, self._breaker.retry_after)
         assert self._primary is not None, "engine is not open"
-        return self._primary
+        try:
+            async with self._primary.acquire() as connection:
+                yield connection
+        except BaseException as error:
+            if not _unreachable(error):
+                raise
+            self._last_failure = str(error) or type(error).__name__
+            if self._breaker.failed():
+                logger.warning("%s unreachable: %s", self.name, self._last_failure)
+            raise DatabaseUnavailable(
+                self.name, self._last_failure, self._breaker.retry_after
+            ) from error
+        if self._breaker.succeeded():
+            logger.info("%s answering again", self.name)
 
     async def fetch_all(self, sql: str, params: Params = ()) -> list[Row]:
-        async with self._pool(False).acquire() as connection:
+        async with self._connection() as connection:
             return await _Executor(connection).fetch_all(sql, params)
 
     async def fetch_one(self, sql: str, params: Params = ()) -> Row | None:
-        async with self._pool(False).acquire() as connection:
+        async with self._connection() as connection:
             return await _Executor(connection).fetch_one(sql, params)
 
     async def fetch_all_lagging(self, sql: str, params: Params = ()) -> list[Row]:
         # Only reads that tolerate lag go to replicas: anything read before a cache fill or
         # after the reader's own write stays on the primary. A replica that cannot answer
         # leaves the read to the primary: losing a replica costs capacity, not correctness.
-        replica = self._pool(True)
-        if replica is not self._primary:
+        replica = self._next_replica()
+        if replica is not None:
             try:
                 async with replica.acquire() as connection:
                     return await _Executor(connection).fetch_all(sql, params)
@@ -172,11 +215,11 @@ class MysqlEngine:
         return await self.fetch_all(sql, params)
 
     async def execute(self, sql: str, params: Params = ()) -> int:
-        async with self._pool(False).acquire() as connection:
+        async with self._connection() as connection:
             return await _Executor(connection).execute(sql, params)
 
     async def insert(self, sql: str, params: Params = ()) -> int:
-        async with self._pool(False).acquire() as connection:
+        async with self._connection() as connection:
             return await _Executor(connection).insert(sql, params)
 
     async def execute_many(self, sql: str, rows: Sequence[Params]) -> int:
@@ -185,7 +228,7 @@ class MysqlEngine:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[SqlExecutor]:
-        async with self._pool(False).acquire() as connection:
+        async with self._connection() as connection:
             await connection.begin()
             try:
                 yield _Executor(connection)
@@ -213,8 +256,11 @@ class MysqlEngine:
         return [PoolUsage(name, pool.size - pool.freesize, pool.maxsize) for name, pool in named]
 
     async def ping(self, replica: int | None = None) -> None:
-        pool = self._pool(False) if replica is None else self._replicas[replica]
-        async with pool.acquire() as connection:
+        if replica is None:
+            async with self._connection() as connection:
+                await connection.ping(reconnect=False)
+            return
+        async with self._replicas[replica].acquire() as connection:
             await connection.ping(reconnect=False)
 
     async def close(self) -> None:
