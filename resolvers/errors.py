@@ -12,6 +12,8 @@ from typing import Any
 
 from graphql import GraphQLError
 
+from datasources.sql.engine import DatabaseUnavailable
+
 
 class ClientError(GraphQLError):
     """An expected failure the client caused; never masked."""
@@ -39,6 +41,7 @@ class ProblemKind(enum.Enum):
     NOT_REFUNDABLE = "not_refundable"
     ANALYTICS_UNAVAILABLE = "analytics_unavailable"
     NOT_ENTITLED = "not_entitled"
+    SHARD_UNAVAILABLE = "shard_unavailable"
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +49,7 @@ class Problem:
     kind: ProblemKind
     message: str
     field: str | None = None
+    retry_after_seconds: float | None = None
 
 
 def not_found(what: str) -> Problem:
@@ -62,3 +66,31 @@ NOT_ENTITLED = Problem(
     ProblemKind.NOT_ENTITLED,
     "this lesson is for subscribers: enrol in or buy the course (or renew it) to open it",
 )
+
+
+SHARD_UNAVAILABLE = "SHARD_UNAVAILABLE"
+DATABASE_UNAVAILABLE = "DATABASE_UNAVAILABLE"
+_SHARD_UNAVAILABLE_MESSAGE = (
+    "your subscriptions' database does not answer for the moment: try again in a few seconds"
+)
+
+
+def shard_unavailable(error: DatabaseUnavailable) -> Problem:
+    """A mutation's typed result when the user's shard cannot be reached; nothing was changed."""
+    return Problem(
+        ProblemKind.SHARD_UNAVAILABLE,
+        _SHARD_UNAVAILABLE_MESSAGE,
+        retry_after_seconds=error.retry_after_seconds,
+    )
+
+
+def outage_error(error: BaseException) -> tuple[str, dict[str, Any]] | None:
+    """The message and extensions a client sees for a database that cannot be reached (an
+    outage, not a bug: shown as such, not masked); None for any other error."""
+    if not isinstance(error, DatabaseUnavailable):
+        return None
+    retry = {"retryAfterSeconds": error.retry_after_seconds}
+    if error.database.startswith("shard-"):
+        return _SHARD_UNAVAILABLE_MESSAGE, {"code": SHARD_UNAVAILABLE, **retry}
+    message = "the catalog database does not answer for the moment: try again in a few seconds"
+    return message, {"code": DATABASE_UNAVAILABLE, **retry}

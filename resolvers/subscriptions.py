@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import timedelta
 
+from datasources.sql.engine import DatabaseUnavailable
 from records.catalog import Course
 from records.subscriptions import FREE_SOURCE, NewSubscription, Subscription, SubscriptionKey
 from resolvers.context import RequestContext
@@ -13,6 +14,7 @@ from resolvers.errors import (
     Problem,
     ProblemKind,
     not_found,
+    shard_unavailable,
 )
 from resolvers.ids import id_or_problem
 from resolvers.pagination import Page, check_first, decode_time_cursor, encode_time_cursor
@@ -79,7 +81,10 @@ async def enroll(ctx: RequestContext, raw_course_id: str) -> Subscription | Prob
         None if course.validity_days is None else ctx.now + timedelta(days=course.validity_days)
     )
     enrolment = NewSubscription(ctx.principal.user_id, course.id, ctx.now, expires_at, FREE_SOURCE)
-    subscription = await ctx.backends.subscriptions.enroll_unless_active(enrolment, ctx.now)
+    try:
+        subscription = await ctx.backends.subscriptions.enroll_unless_active(enrolment, ctx.now)
+    except DatabaseUnavailable as error:
+        return shard_unavailable(error)
     if subscription is None:
         return Problem(ProblemKind.ALREADY_SUBSCRIBED, "you already have this course")
     return subscription
@@ -91,7 +96,12 @@ async def cancel(ctx: RequestContext, raw_course_id: str) -> Subscription | Prob
     course_id = id_or_problem(raw_course_id, "courseId")
     if isinstance(course_id, Problem):
         return course_id
-    cancelled = await ctx.backends.subscriptions.cancel(ctx.principal.user_id, course_id, ctx.now)
+    try:
+        cancelled = await ctx.backends.subscriptions.cancel(
+            ctx.principal.user_id, course_id, ctx.now
+        )
+    except DatabaseUnavailable as error:
+        return shard_unavailable(error)
     return (
         cancelled if cancelled is not None else not_found("an active subscription to this course")
     )

@@ -6,6 +6,9 @@ ERROR with a stack. Here each error is either the client's (see `is_client_error
 - client errors: one INFO line per request on `coursegate.client_errors`, with the request id
   and the first message (and how many more the request had), no stack. The lines are rationed
   by a `LineBudget`, so a flood of bad requests costs a bounded number of lines;
+- outages (a database that cannot be reached): one WARNING line per request on
+  `coursegate.outages`, rationed by the same budget; the client gets the outage's code
+  (SHARD_UNAVAILABLE) and when to try again, not "Internal error";
 - bugs: one ERROR record per request on `coursegate.errors`, with the request id, the path and
   the stack of the first one (the others of the request are named in the same line). These are
   not rationed: each one is a bug to see. The client gets "Internal error" (`MaskErrors`).
@@ -24,10 +27,11 @@ from strawberry.extensions import MaskErrors
 from strawberry.types.execution import ExecutionContext
 
 from resolvers.context import RequestContext
-from resolvers.errors import ClientError
+from resolvers.errors import ClientError, outage_error
 
 client_log = logging.getLogger("coursegate.client_errors")
 bug_log = logging.getLogger("coursegate.errors")
+outage_log = logging.getLogger("coursegate.outages")
 
 MAX_MESSAGE_CHARS = 200
 INTERNAL = "INTERNAL"  # the code of a bug's error as the client sees it
@@ -46,6 +50,11 @@ def is_client_error(error: GraphQLError) -> bool:
     # or an argument at its field (pointing at the document). One at a field with no place in
     # the document is a result its type cannot represent (e.g. an Int out of range): a bug.
     return error.path is None or bool(original.nodes)
+
+
+def is_outage(error: GraphQLError) -> bool:
+    """A database that cannot be reached: expected now and then, not the request's fault."""
+    return error.original_error is not None and outage_error(error.original_error) is not None
 
 
 class LineBudget:
@@ -83,11 +92,23 @@ class RequestErrorLog:
 
     def log(self, errors: Sequence[GraphQLError], request_id: str) -> None:
         client = [error for error in errors if is_client_error(error)]
-        bugs = [error for error in errors if not is_client_error(error)]
+        outages = [error for error in errors if is_outage(error)]
+        bugs = [error for error in errors if not is_client_error(error) and not is_outage(error)]
         if client:
             self._log_client_errors(client, request_id)
+        if outages:
+            self._log_outages(outages, request_id)
         if bugs:
             self._log_bugs(bugs, request_id)
+
+    def _log_outages(self, errors: Sequence[GraphQLError], request_id: str) -> None:
+        suppressed = self.budget.take()
+        if suppressed is None:
+            return
+        before = f" [{suppressed} lines suppressed before this]" if suppressed else ""
+        outage_log.warning(
+            "request %s: %s at %s%s", request_id, errors[0].original_error, _path(errors[0]), before
+        )
 
     def _log_client_errors(self, errors: Sequence[GraphQLError], request_id: str) -> None:
         suppressed = self.budget.take()
@@ -125,7 +146,11 @@ class MaskBugs(MaskErrors):
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
         masked = super().anonymise_error(error)
-        masked.extensions = {"code": INTERNAL}
+        outage = None if error.original_error is None else outage_error(error.original_error)
+        if outage is None:
+            masked.extensions = {"code": INTERNAL}
+        else:
+            masked.message, masked.extensions = outage
         return masked
 
 

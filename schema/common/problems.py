@@ -91,3 +91,17 @@ class AnalyticsUnavailable(UserError):
 @strawberry.type(description="The lesson's exercises and media are for subscribers of its course")
 class NotEntitled(UserError):
     KIND = ProblemKind.NOT_ENTITLED
+
+
+@strawberry.type(
+    description="The user's shard (the database holding their subscriptions and orders) does not"
+    " answer for the moment; nothing was changed, and the same request may succeed after"
+    " retryAfterSeconds"
+)
+class ShardUnavailable(UserError):
+    KIND = ProblemKind.SHARD_UNAVAILABLE
+    retry_after_seconds: float
+
+    @classmethod
+    def from_problem(cls, problem: Problem) -> ShardUnavailable:
+        return cls(message=problem.message, retry_after_seconds=problem.retry_after_seconds or 1.0)

@@ -14,6 +14,7 @@ from schema.common.problems import (
     InvalidInput,
     NotFound,
     PaymentRequired,
+    ShardUnavailable,
     Unauthenticated,
 )
 from schema.common.results import result
@@ -31,11 +32,17 @@ class CancelSuccess:
 
 
 EnrollResult = Annotated[
-    EnrollSuccess | NotFound | AlreadySubscribed | PaymentRequired | Unauthenticated | InvalidInput,
+    EnrollSuccess
+    | NotFound
+    | AlreadySubscribed
+    | PaymentRequired
+    | Unauthenticated
+    | InvalidInput
+    | ShardUnavailable,
     strawberry.union("EnrollResult"),
 ]
 CancelResult = Annotated[
-    CancelSuccess | NotFound | Unauthenticated | InvalidInput,
+    CancelSuccess | NotFound | Unauthenticated | InvalidInput | ShardUnavailable,
     strawberry.union("CancelSubscriptionResult"),
 ]
 
@@ -59,6 +66,7 @@ class SubscriptionMutations:
             PaymentRequired,
             Unauthenticated,
             InvalidInput,
+            ShardUnavailable,
         )
 
     @strawberry.mutation(description="End the signed-in user's access to a course now")
@@ -70,4 +78,4 @@ class SubscriptionMutations:
                 subscription=SubscriptionType.from_record(subscription, info.context.now)
             )
 
-        return result(outcome, success, NotFound, Unauthenticated, InvalidInput)
+        return result(outcome, success, NotFound, Unauthenticated, InvalidInput, ShardUnavailable)
