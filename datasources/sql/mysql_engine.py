@@ -57,8 +57,9 @@ _convert_cached = functools.lru_cache(maxsize=1024)(_convert)
 def _unreachable(error: BaseException) -> bool:
     if isinstance(error, pymysql.err.OperationalError):
         return bool(error.args) and error.args[0] in _UNREACHABLE
-    # A connection the server closed, or a connect that timed out.
-    return isinstance(error, pymysql.err.InterfaceError | ConnectionError | asyncio.TimeoutError)
+    # Not InterfaceError: aiomysql raises it for a connection this process closed, e.g. when a
+    # task was cancelled during a query, which says nothing about the server.
+    return isinstance(error, ConnectionError | asyncio.TimeoutError)
 
 
 def _adapt(params: Params) -> tuple[object, ...]:
