@@ -12,9 +12,13 @@ users of every shard, a catalog page and a search, over `--connections` connecti
 on for `--seconds` more. With `--cache off` (the default) every subscriptions request reads its
 shard, the worst case; with `--cache on` a user whose entry is in Redis is answered without it.
 
-Prints, per phase and per kind of request: requests/s, answered, SHARD_UNAVAILABLE, other
-failures (HTTP status not 200, or any other error), p50/p99; and how long after the restarted
-server first answers its users are answered again. Writes bench/results/shard-outage.json.
+Prints, per phase (by when a request was sent) and per kind of request: requests/s, answered,
+SHARD_UNAVAILABLE, other failures (HTTP status not 200, or any other error), p50/p99; and how
+long after the restarted server first answers its users are answered again. A request sent just
+before the stop, or queued at the end of the outage, can be refused before it or answered after
+it. The load is this process's own Python client, and the stand-in shares its core: the rates
+show the behaviour under load, not the gateway's capacity. Writes
+bench/results/shard-outage.json.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ import dataclasses
 import os
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -48,7 +53,7 @@ LOAD_CORE = 1
 COURSES = 200
 RESULTS = Path(__file__).with_name("results") / "shard-outage.json"
 SUBSCRIPTIONS = "{ me { subscriptions(first: 10) { edges { node { courseId isActive } } } } }"
-CATALOG = "{ courses(first: 20) { edges { node { id title pricePaise } } } }"
+CATALOG = "{ courses(first: 20) { edges { node { id title price } } } }"
 SEARCH = '{ search(query: "typing", first: 10) { totalCount edges { node { course { id } } } } }'
 PHASES = ("before", "outage", "after")
 
@@ -212,7 +217,7 @@ def _summary(timeline: Timeline) -> dict[str, object]:
         "outage": timeline.start_called - timeline.stopped,
         "after": timeline.end - timeline.started,
     }
-    table: dict[str, dict[str, dict[str, float | int]]] = {}
+    table: dict[str, dict[str, dict[str, object]]] = {}
     for phase in PHASES:
         for kind in ("lost shard", "other shards", "catalog", "search"):
             chosen = [
@@ -221,6 +226,11 @@ def _summary(timeline: Timeline) -> dict[str, object]:
             answered = [o for o in chosen if o.status == 200 and o.code is None]
             refused = [o for o in chosen if o.status == 200 and o.code == "SHARD_UNAVAILABLE"]
             seconds = [o.seconds * 1000 for o in chosen]
+            failures = Counter(
+                f"{o.status} {o.code}"
+                for o in chosen
+                if o.status != 200 or o.code not in (None, "SHARD_UNAVAILABLE")
+            )
             table.setdefault(phase, {})[kind] = {
                 "requests_per_second": round(len(chosen) / spans[phase], 1) if spans[phase] else 0,
                 "answered": len(answered),
@@ -228,6 +238,7 @@ def _summary(timeline: Timeline) -> dict[str, object]:
                 "other_failures": len(chosen) - len(answered) - len(refused),
                 "p50_ms": round(_percentile(seconds, 0.5), 1),
                 "p99_ms": round(_percentile(seconds, 0.99), 1),
+                "failures": dict(failures),
             }
     back = [
         o.at
@@ -254,7 +265,7 @@ def _print(summary: dict[str, object]) -> None:
             print(
                 f"{phase:8} {kind:13} {row['requests_per_second']:>8} {row['answered']:>9}"
                 f" {row['shard_unavailable']:>8} {row['other_failures']:>6}"
-                f" {row['p50_ms']:>7} {row['p99_ms']:>7}"
+                f" {row['p50_ms']:>7} {row['p99_ms']:>7} {row['failures'] or ''}"
             )
     print(
         f"server stop {summary['stop_seconds']} s, start {summary['start_seconds']} s;"
