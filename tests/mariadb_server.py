@@ -18,6 +18,11 @@ INSTALL_DB = shutil.which("mariadb-install-db") or "/usr/bin/mariadb-install-db"
 START_SECONDS = 30.0
 
 
+def binlog_options(server_id: int) -> tuple[str, ...]:
+    """What a primary (or a replica) of a replication pair is started with."""
+    return (f"--server-id={server_id}", "--log-bin=binlog", "--binlog-format=ROW")
+
+
 def mariadbd_installed() -> bool:
     return Path(MARIADBD).exists() and Path(INSTALL_DB).exists()
 
@@ -94,6 +99,32 @@ class MariaDBServer:
                         f"mariadbd did not answer within {START_SECONDS} s"
                     ) from error
                 time.sleep(0.05)
+
+    def fetch_value(self, statement: str) -> object:
+        connection = self.connect()
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(statement)
+                row = cursor.fetchone()
+                return None if row is None else row[0]
+        finally:
+            connection.close()
+
+    def replicate_from(self, primary: MariaDBServer) -> None:
+        """Makes this server a replica of `primary` (started with `binlog_options`) from its
+        first binlog event, by GTID."""
+        self.execute(
+            f"CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT={primary.port},"
+            " MASTER_USER='root', MASTER_PASSWORD='', MASTER_USE_GTID=slave_pos",
+            "START SLAVE",
+        )
+
+    def caught_up_with(self, primary: MariaDBServer, timeout_seconds: float = 30.0) -> None:
+        """Returns once this replica has applied everything `primary` had written when called."""
+        position = primary.fetch_value("SELECT @@gtid_binlog_pos")
+        waited = self.fetch_value(f"SELECT MASTER_GTID_WAIT('{position}', {timeout_seconds})")
+        if waited != 0:
+            raise TimeoutError(f"the replica did not reach {position} in {timeout_seconds} s")
 
     def stop(self) -> None:
         """A clean shutdown: connections are refused from its return."""

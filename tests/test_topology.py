@@ -1,9 +1,8 @@
-"""Topology files: explicit bucket maps and read replicas."""
+"""Topology files: explicit bucket maps and read replicas (replication: test_replication.py)."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +10,6 @@ import httpx
 import pytest
 
 from datasources.backends import open_backends
-from datasources.sql.mysql_engine import MysqlEngine
 from datasources.topology import mysql_topology
 from gateway import create_app
 from settings import Settings
@@ -53,35 +51,6 @@ def test_a_bucket_map_that_leaves_buckets_out_is_refused(tmp_path: Path) -> None
     )
     with pytest.raises(ValueError, match="without a shard"):
         mysql_topology(settings)
-
-
-@pytest.fixture
-def primary_and_replica() -> Iterator[tuple[str, str]]:
-    """Two real databases; the second stands in for a replica of the first."""
-    servers.require(servers.mariadb_reachable(), "MariaDB at 127.0.0.1:3306")
-    names = ["cgt_topology_primary", "cgt_topology_replica"]
-    servers.recreate_databases(names)
-    yield servers.mysql_url(names[0]), servers.mysql_url(names[1])
-    servers.drop_databases(names)
-
-
-async def test_lagging_reads_go_to_a_replica_and_the_rest_to_the_primary(
-    primary_and_replica: tuple[str, str],
-) -> None:
-    primary_url, replica_url = primary_and_replica
-    for url, label in ((primary_url, "primary"), (replica_url, "replica")):
-        engine = await MysqlEngine(url, label).open()
-        await engine.execute("CREATE TABLE whoami (name VARCHAR(10))")
-        await engine.execute("INSERT INTO whoami VALUES (?)", (label,))
-        await engine.close()
-    engine = await MysqlEngine(primary_url, "shard", replica_urls=[replica_url]).open()
-    try:
-        assert await engine.fetch_all("SELECT name FROM whoami") == [("primary",)]
-        assert await engine.fetch_all_lagging("SELECT name FROM whoami") == [("replica",)]
-        async with engine.transaction() as tx:
-            assert await tx.fetch_all("SELECT name FROM whoami") == [("primary",)]
-    finally:
-        await engine.close()
 
 
 async def test_a_replica_that_is_down_costs_capacity_not_service(
