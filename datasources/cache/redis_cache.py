@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
 
-import redis.asyncio as redis
+from redis.asyncio.cluster import RedisCluster
 from redis.exceptions import RedisError
 
 from datasources.breaker import Breaker
+from datasources.redis_client import connect
 
 log = logging.getLogger(__name__)
 
@@ -38,11 +40,12 @@ class RedisCache:
         timeout_seconds: float = 0.25,
         retry_after_seconds: float = 2.0,
     ) -> None:
-        self._client = redis.Redis.from_url(
-            url,
-            socket_timeout=timeout_seconds,
-            socket_connect_timeout=timeout_seconds,
-            health_check_interval=30,
+        self._client = connect(url, timeout_seconds, health_check_interval=30)
+        # A cluster's MGET must keep to one slot; mget_nonatomic sends one per slot at once.
+        self._read_keys: Callable[[list[str]], Awaitable[list[Any]]] = (
+            self._client.mget_nonatomic
+            if isinstance(self._client, RedisCluster)
+            else self._client.mget
         )
         self._prefix = prefix
         self._breaker = Breaker(retry_after_seconds)
@@ -99,7 +102,7 @@ class RedisCache:
         values: list[bytes | None]
         try:
             self.mget_commands += 1
-            got = await self._client.mget(keys)
+            got = await self._read_keys(keys)
             values = [v if isinstance(v, bytes) or v is None else v.encode() for v in got]
             self._answered()
         except (RedisError, OSError) as error:

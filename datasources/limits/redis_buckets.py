@@ -21,12 +21,13 @@ import logging
 import time
 from collections.abc import Sequence
 
-import redis.asyncio as redis
 from prometheus_client import Gauge
+from redis.asyncio.cluster import RedisCluster
 from redis.exceptions import RedisError
 
 from datasources.breaker import Breaker
 from datasources.limits.local_buckets import MAX_CLIENTS, LocalBuckets
+from datasources.redis_client import connect, slot_of
 from domain.rate_limits import Charge
 
 log = logging.getLogger(__name__)
@@ -100,9 +101,8 @@ class RedisBuckets:
         timeout_seconds: float = 0.25,
         retry_after_seconds: float = 2.0,
     ) -> None:
-        self._client = redis.Redis.from_url(
-            url, socket_timeout=timeout_seconds, socket_connect_timeout=timeout_seconds
-        )
+        self._client = connect(url, timeout_seconds)
+        self._cluster = isinstance(self._client, RedisCluster)
         self._script = self._client.register_script(_SCRIPT)
         self._prefix = prefix + "rl:"
         self._breaker = Breaker(retry_after_seconds)
@@ -134,10 +134,21 @@ class RedisBuckets:
 
     def _send_waiting(self) -> None:
         waiting, self._waiting = self._waiting, []
-        for start in range(0, len(waiting), MAX_CHECKS_PER_CALL):
-            call = asyncio.create_task(self._call(waiting[start : start + MAX_CHECKS_PER_CALL]))
-            self._calls.add(call)
-            call.add_done_callback(self._calls.discard)
+        for group in self._by_slot(waiting):
+            for start in range(0, len(group), MAX_CHECKS_PER_CALL):
+                call = asyncio.create_task(self._call(group[start : start + MAX_CHECKS_PER_CALL]))
+                self._calls.add(call)
+                call.add_done_callback(self._calls.discard)
+
+    def _by_slot(self, checks: list[_Check]) -> list[list[_Check]]:
+        """One script call's keys must share a cluster slot; a client's keys share one (their
+        hash tag is the client), so on a cluster the checks go in one call per slot."""
+        if not self._cluster:
+            return [checks]
+        groups: dict[int, list[_Check]] = {}
+        for check in checks:
+            groups.setdefault(slot_of(check[0]), []).append(check)
+        return list(groups.values())
 
     async def _call(self, checks: list[_Check]) -> None:
         keys: list[str] = []
