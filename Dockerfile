@@ -15,8 +15,9 @@ COPY loaders ./loaders
 COPY datasources ./datasources
 COPY jobs ./jobs
 RUN pip install --no-cache-dir . \
-    && useradd --system --home-dir /var/lib/coursegate --create-home coursegate
-USER coursegate
+    && useradd --system --uid 10001 --home-dir /var/lib/coursegate --create-home coursegate
+# Numeric, so a runtime that refuses root can check it without the image's /etc/passwd.
+USER 10001
 EXPOSE 8000
 # One worker per container: scale with replicas; the process is single-threaded asyncio.
 # `coursegate serve` checks the settings before it listens and applies the shutdown ones
