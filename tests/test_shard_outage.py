@@ -127,6 +127,9 @@ async def test_only_the_lost_shards_users_are_refused(outage: Outage) -> None:
     assert ready.status_code == 200
     assert ready.json()["status"] == "degraded"
     assert ready.json()["backends"][f"shard-{outage.lost_shard}"].startswith("down")
+    metrics = (await outage.http.get("/metrics")).text
+    assert f'coursegate_database_unreachable{{database="shard-{outage.lost_shard}"}} 1.0' in metrics
+    assert 'coursegate_database_unreachable{database="shard-0"} 0.0' in metrics
 
 
 @pytest.mark.parametrize("settings", ["mariadb"], indirect=True)
@@ -162,6 +165,8 @@ async def test_the_lost_shards_users_are_served_again_once_it_is_back(outage: Ou
     assert edge["node"]["courseId"] == str(outage.course.id)
     ready = await outage.http.get("/readyz")
     assert ready.json()["backends"][f"shard-{outage.lost_shard}"] == "ok"
+    metrics = (await outage.http.get("/metrics")).text
+    assert f'coursegate_database_unreachable{{database="shard-{outage.lost_shard}"}} 0.0' in metrics
 
 
 async def _served_again(outage: Outage, user: int) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from urllib.parse import unquote, urlsplit
 
 import aiomysql
 import pymysql
+from prometheus_client import Gauge
 
 from datasources.breaker import Breaker
 from datasources.sql.engine import (
@@ -35,6 +36,13 @@ _DEADLOCK, _LOCK_WAIT_TIMEOUT = 1213, 1205
 # lost connection during a query.
 _UNREACHABLE = frozenset({1040, 1053, 2002, 2003, 2006, 2013})
 RETRY_AFTER_SECONDS = 1.0
+DATABASE_UNREACHABLE = Gauge(
+    "coursegate_database_unreachable",
+    "1 while this process cannot reach the database's primary (its last call failed to connect"
+    " or lost the connection; readiness probes keep it current)",
+    ["database"],
+    multiprocess_mode="liveall",
+)
 
 
 _CACHED_STATEMENT_LENGTH = 4096
@@ -135,6 +143,7 @@ class MysqlEngine:
         self.name = name
         self._breaker = breaker or Breaker(RETRY_AFTER_SECONDS)
         self._last_failure = ""
+        self._unreachable = DATABASE_UNREACHABLE.labels(name)
         self._url = url
         self._replica_urls = tuple(replica_urls)
         self._pool_size = pool_size
@@ -145,6 +154,7 @@ class MysqlEngine:
     async def open(self, required: bool = True) -> MysqlEngine:
         """`required`: the server must answer now. A shard need not: while it is down only its
         users are refused (DatabaseUnavailable), and its pool connects once it is back."""
+        self._unreachable.set(0)
         self._primary = await self._create_pool(self._url, minsize=1 if required else 0)
         if not required:
             try:
@@ -186,11 +196,13 @@ class MysqlEngine:
             self._last_failure = str(error) or type(error).__name__
             if self._breaker.failed():
                 logger.warning("%s unreachable: %s", self.name, self._last_failure)
+                self._unreachable.set(1)
             raise DatabaseUnavailable(
                 self.name, self._last_failure, self._breaker.retry_after
             ) from error
         if self._breaker.succeeded():
             logger.info("%s answering again", self.name)
+            self._unreachable.set(0)
 
     async def fetch_all(self, sql: str, params: Params = ()) -> list[Row]:
         async with self._connection() as connection:
