@@ -7,8 +7,9 @@ Queries raise `ClientError` (a GraphQL error with a code, shown as is). Mutation
 from __future__ import annotations
 
 import enum
+from collections.abc import Awaitable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from graphql import GraphQLError
 
@@ -68,6 +69,7 @@ NOT_ENTITLED = Problem(
 )
 
 
+T = TypeVar("T")
 SHARD_UNAVAILABLE = "SHARD_UNAVAILABLE"
 DATABASE_UNAVAILABLE = "DATABASE_UNAVAILABLE"
 _SHARD_UNAVAILABLE_MESSAGE = (
@@ -75,13 +77,25 @@ _SHARD_UNAVAILABLE_MESSAGE = (
 )
 
 
-def shard_unavailable(error: DatabaseUnavailable) -> Problem:
-    """A mutation's typed result when the user's shard cannot be reached; nothing was changed."""
-    return Problem(
-        ProblemKind.SHARD_UNAVAILABLE,
-        _SHARD_UNAVAILABLE_MESSAGE,
-        retry_after_seconds=error.retry_after_seconds,
-    )
+async def unless_shard_unavailable(outcome: Awaitable[T]) -> T | Problem:
+    """A mutation's outcome, or its typed ShardUnavailable result when the user's shard could
+    not be reached; a catalog outage is raised as it is (an error, not a result). What the
+    mutation wrote before the shard failed stays as a crash there would leave it (a checkout's
+    key reservation, say, which its expiry releases)."""
+    try:
+        return await outcome
+    except DatabaseUnavailable as error:
+        if not _is_shard(error):
+            raise
+        return Problem(
+            ProblemKind.SHARD_UNAVAILABLE,
+            _SHARD_UNAVAILABLE_MESSAGE,
+            retry_after_seconds=error.retry_after_seconds,
+        )
+
+
+def _is_shard(error: DatabaseUnavailable) -> bool:
+    return error.database.startswith("shard-")  # the names datasources.backends gives
 
 
 def outage_error(error: BaseException) -> tuple[str, dict[str, Any]] | None:
@@ -90,7 +104,7 @@ def outage_error(error: BaseException) -> tuple[str, dict[str, Any]] | None:
     if not isinstance(error, DatabaseUnavailable):
         return None
     retry = {"retryAfterSeconds": error.retry_after_seconds}
-    if error.database.startswith("shard-"):
+    if _is_shard(error):
         return _SHARD_UNAVAILABLE_MESSAGE, {"code": SHARD_UNAVAILABLE, **retry}
     message = "the catalog database does not answer for the moment: try again in a few seconds"
     return message, {"code": DATABASE_UNAVAILABLE, **retry}

@@ -5,7 +5,6 @@ from __future__ import annotations
 import enum
 from datetime import timedelta
 
-from datasources.sql.engine import DatabaseUnavailable
 from records.catalog import Course
 from records.subscriptions import FREE_SOURCE, NewSubscription, Subscription, SubscriptionKey
 from resolvers.context import RequestContext
@@ -14,7 +13,6 @@ from resolvers.errors import (
     Problem,
     ProblemKind,
     not_found,
-    shard_unavailable,
 )
 from resolvers.ids import id_or_problem
 from resolvers.pagination import Page, check_first, decode_time_cursor, encode_time_cursor
@@ -81,10 +79,7 @@ async def enroll(ctx: RequestContext, raw_course_id: str) -> Subscription | Prob
         None if course.validity_days is None else ctx.now + timedelta(days=course.validity_days)
     )
     enrolment = NewSubscription(ctx.principal.user_id, course.id, ctx.now, expires_at, FREE_SOURCE)
-    try:
-        subscription = await ctx.backends.subscriptions.enroll_unless_active(enrolment, ctx.now)
-    except DatabaseUnavailable as error:
-        return shard_unavailable(error)
+    subscription = await ctx.backends.subscriptions.enroll_unless_active(enrolment, ctx.now)
     if subscription is None:
         return Problem(ProblemKind.ALREADY_SUBSCRIBED, "you already have this course")
     return subscription
@@ -96,12 +91,7 @@ async def cancel(ctx: RequestContext, raw_course_id: str) -> Subscription | Prob
     course_id = id_or_problem(raw_course_id, "courseId")
     if isinstance(course_id, Problem):
         return course_id
-    try:
-        cancelled = await ctx.backends.subscriptions.cancel(
-            ctx.principal.user_id, course_id, ctx.now
-        )
-    except DatabaseUnavailable as error:
-        return shard_unavailable(error)
+    cancelled = await ctx.backends.subscriptions.cancel(ctx.principal.user_id, course_id, ctx.now)
     return (
         cancelled if cancelled is not None else not_found("an active subscription to this course")
     )

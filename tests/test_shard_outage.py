@@ -30,6 +30,9 @@ MINE = "{ me { subscriptions(first: 10) { edges { node { courseId isActive } } }
 ENROLL = """mutation($id: ID!) { enroll(courseId: $id) {
   __typename ... on UserError { message } ... on ShardUnavailable { retryAfterSeconds }
 } }"""
+CHECKOUT = """mutation($id: ID!) { startCheckout(courseId: $id, idempotencyKey: "outage-1") {
+  __typename ... on ShardUnavailable { retryAfterSeconds }
+} }"""
 CATALOG = "{ courses(first: 5) { edges { node { id title } } } }"
 SEARCH = '{ search(query: "outage") { totalCount } }'
 RECOVERY_SECONDS = 10.0
@@ -143,6 +146,11 @@ async def test_a_mutation_on_the_lost_shard_is_a_typed_result_and_writes_nothing
     result = answer["data"]["enroll"]
     assert result["__typename"] == "ShardUnavailable"
     assert result["retryAfterSeconds"] > 0 and result["message"]
+    paid = await add_course(outage.backends, title="Paid Course", price_paise=49_900)
+    checkout = await graphql(
+        outage.http, CHECKOUT, {"id": str(paid.id)}, token_for(outage.lost_user)
+    )
+    assert checkout["data"]["startCheckout"]["__typename"] == "ShardUnavailable", checkout
     elsewhere = outage.user_by_shard[0]
     done = await graphql(outage.http, ENROLL, {"id": str(other.id)}, token_for(elsewhere))
     assert done["data"]["enroll"]["__typename"] == "EnrollSuccess"

@@ -11,6 +11,7 @@ from domain.checkout.settlement import Settlement
 from resolvers.checkout.confirm import confirm_payment
 from resolvers.checkout.refund import refund_paid_order
 from resolvers.checkout.start import start_checkout
+from resolvers.errors import unless_shard_unavailable
 from schema.checkout.types import (
     ConfirmPaymentSuccess,
     RefundOrderSuccess,
@@ -29,6 +30,7 @@ from schema.common.problems import (
     NotRefundable,
     PaymentFailed,
     PaymentUnavailable,
+    ShardUnavailable,
     Unauthenticated,
 )
 from schema.common.results import result
@@ -40,7 +42,8 @@ StartCheckoutResult = Annotated[
     | InvalidInput
     | Unauthenticated
     | PaymentFailed
-    | PaymentUnavailable,
+    | PaymentUnavailable
+    | ShardUnavailable,
     strawberry.union("StartCheckoutResult"),
 ]
 ConfirmPaymentResult = Annotated[
@@ -49,7 +52,8 @@ ConfirmPaymentResult = Annotated[
     | NotFound
     | InvalidInput
     | Unauthenticated
-    | PaymentFailed,
+    | PaymentFailed
+    | ShardUnavailable,
     strawberry.union("ConfirmPaymentResult"),
 ]
 RefundOrderResult = Annotated[
@@ -60,7 +64,8 @@ RefundOrderResult = Annotated[
     | Unauthenticated
     | Forbidden
     | PaymentFailed
-    | PaymentUnavailable,
+    | PaymentUnavailable
+    | ShardUnavailable,
     strawberry.union("RefundOrderResult"),
 ]
 
@@ -71,7 +76,9 @@ class CheckoutMutations:
     async def start_checkout(
         self, info: Info, course_id: strawberry.ID, idempotency_key: str
     ) -> StartCheckoutResult:
-        outcome = await start_checkout(info.context, course_id, idempotency_key)
+        outcome = await unless_shard_unavailable(
+            start_checkout(info.context, course_id, idempotency_key)
+        )
         return result(
             outcome,
             started_checkout,
@@ -81,13 +88,16 @@ class CheckoutMutations:
             Unauthenticated,
             PaymentFailed,
             PaymentUnavailable,
+            ShardUnavailable,
         )
 
     @strawberry.mutation(description="Report a successful Razorpay Checkout; grants access once")
     async def confirm_payment(
         self, info: Info, order_id: str, payment_id: str, signature: str
     ) -> ConfirmPaymentResult:
-        outcome = await confirm_payment(info.context, order_id, payment_id, signature)
+        outcome = await unless_shard_unavailable(
+            confirm_payment(info.context, order_id, payment_id, signature)
+        )
 
         def success(settlement: Settlement) -> ConfirmPaymentSuccess:
             return confirmed_payment(settlement, info.context.now)
@@ -100,13 +110,14 @@ class CheckoutMutations:
             InvalidInput,
             Unauthenticated,
             PaymentFailed,
+            ShardUnavailable,
         )
 
     @strawberry.mutation(
         description="Admin: refund a paid order in full through Razorpay; ends its access once"
     )
     async def refund_order(self, info: Info, order_id: str, reason: str) -> RefundOrderResult:
-        outcome = await refund_paid_order(info.context, order_id, reason)
+        outcome = await unless_shard_unavailable(refund_paid_order(info.context, order_id, reason))
 
         def success(refunded: RefundedOrder) -> RefundOrderSuccess:
             return refunded_order(refunded, info.context.now)
@@ -121,4 +132,5 @@ class CheckoutMutations:
             Forbidden,
             PaymentFailed,
             PaymentUnavailable,
+            ShardUnavailable,
         )

@@ -95,8 +95,8 @@ class NotEntitled(UserError):
 
 @strawberry.type(
     description="The user's shard (the database holding their subscriptions and orders) does not"
-    " answer for the moment; nothing was changed, and the same request may succeed after"
-    " retryAfterSeconds"
+    " answer for the moment; the same request (for checkout, with the same idempotency key) may"
+    " succeed after retryAfterSeconds"
 )
 class ShardUnavailable(UserError):
     KIND = ProblemKind.SHARD_UNAVAILABLE

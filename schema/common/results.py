@@ -24,6 +24,7 @@ E4 = TypeVar("E4", bound=UserError)
 E5 = TypeVar("E5", bound=UserError)
 E6 = TypeVar("E6", bound=UserError)
 E7 = TypeVar("E7", bound=UserError)
+E8 = TypeVar("E8", bound=UserError)
 
 
 @overload
@@ -103,6 +104,22 @@ def result(
     e7: type[E7],
     /,
 ) -> S | E1 | E2 | E3 | E4 | E5 | E6 | E7: ...
+
+
+@overload
+def result(
+    outcome: T | Problem,
+    success: Callable[[T], S],
+    e1: type[E1],
+    e2: type[E2],
+    e3: type[E3],
+    e4: type[E4],
+    e5: type[E5],
+    e6: type[E6],
+    e7: type[E7],
+    e8: type[E8],
+    /,
+) -> S | E1 | E2 | E3 | E4 | E5 | E6 | E7 | E8: ...
 
 
 def result(outcome: Any, success: Callable[[Any], Any], *errors: type[UserError]) -> Any:

@@ -8,6 +8,7 @@ import strawberry
 
 from records.subscriptions import Subscription
 from resolvers import subscriptions
+from resolvers.errors import unless_shard_unavailable
 from schema.common.info import Info
 from schema.common.problems import (
     AlreadySubscribed,
@@ -51,7 +52,7 @@ CancelResult = Annotated[
 class SubscriptionMutations:
     @strawberry.mutation(description="Enrol the signed-in user in a free course")
     async def enroll(self, info: Info, course_id: strawberry.ID) -> EnrollResult:
-        outcome = await subscriptions.enroll(info.context, course_id)
+        outcome = await unless_shard_unavailable(subscriptions.enroll(info.context, course_id))
 
         def success(subscription: Subscription) -> EnrollSuccess:
             return EnrollSuccess(
@@ -71,7 +72,7 @@ class SubscriptionMutations:
 
     @strawberry.mutation(description="End the signed-in user's access to a course now")
     async def cancel_subscription(self, info: Info, course_id: strawberry.ID) -> CancelResult:
-        outcome = await subscriptions.cancel(info.context, course_id)
+        outcome = await unless_shard_unavailable(subscriptions.cancel(info.context, course_id))
 
         def success(subscription: Subscription) -> CancelSuccess:
             return CancelSuccess(
