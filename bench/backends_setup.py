@@ -16,6 +16,7 @@ import redis
 
 from settings import Settings
 from tests.seaweedfs_server import SeaweedServer
+from tests.servers import run_statements
 
 BENCH_JWT_SECRET = "bench-secret-that-is-long-enough-for-hs256-signing"
 MARIADB = {"host": "127.0.0.1", "port": 3306, "user": "root", "password": ""}
@@ -45,16 +46,6 @@ def mariadb_and_redis_reachable() -> bool:
 
 def _mysql_url(database: str) -> str:
     return f"mysql://root@127.0.0.1:3306/{database}"
-
-
-def _run_sql(statements: list[str]) -> None:
-    connection = pymysql.connect(**MARIADB, autocommit=True)
-    try:
-        with connection.cursor() as cursor:
-            for statement in statements:
-                cursor.execute(statement)
-    finally:
-        connection.close()
 
 
 def _databases() -> tuple[str, ...]:
@@ -89,8 +80,8 @@ def embedded_backend(data_dir: Path) -> Iterator[BenchBackend]:
 def mariadb_backend(data_dir: Path) -> Iterator[BenchBackend]:
     """Fresh cgbench_* databases and a fresh Redis key prefix; both removed afterwards."""
     databases = _databases()
-    _run_sql([f"DROP DATABASE IF EXISTS `{name}`" for name in databases])
-    _run_sql([f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4" for name in databases])
+    run_statements([f"DROP DATABASE IF EXISTS `{name}`" for name in databases])
+    run_statements([f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4" for name in databases])
     prefix = f"cgbench:{uuid.uuid4().hex[:12]}:"
     shard_urls = tuple(_mysql_url(name) for name in SHARD_DATABASES)
     # Production needs Razorpay credentials; the benchmarks take no payment, so these lead nowhere.
@@ -145,7 +136,7 @@ def mariadb_backend(data_dir: Path) -> Iterator[BenchBackend]:
         yield BenchBackend("mariadb", settings, env)
     finally:
         storage.stop()
-        _run_sql([f"DROP DATABASE IF EXISTS `{name}`" for name in databases])
+        run_statements([f"DROP DATABASE IF EXISTS `{name}`" for name in databases])
         with suppress(redis.RedisError):
             client = redis.Redis.from_url(REDIS_URL)
             keys = list(client.scan_iter(match=prefix + "*", count=1000))

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pymysql
 
-from tests.servers import free_port
+from tests.servers import free_port, run_statements
 
 MARIADBD = shutil.which("mariadbd") or "/usr/sbin/mariadbd"
 INSTALL_DB = shutil.which("mariadb-install-db") or "/usr/bin/mariadb-install-db"
@@ -43,13 +43,7 @@ class MariaDBServer:
         )
 
     def execute(self, *statements: str) -> None:
-        connection = self.connect()
-        try:
-            with connection.cursor() as cursor:
-                for statement in statements:
-                    cursor.execute(statement)
-        finally:
-            connection.close()
+        run_statements(statements, self.port)
 
     def start(self) -> None:
         """Starts it (creating its data directory the first time) and waits until it answers."""

@@ -5,14 +5,13 @@ own process on a free loopback port with its data in a temporary directory, join
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import time
 from pathlib import Path
 
 import redis
 
-from tests.servers import free_port
+from tests.servers import bindable, free_port
 
 REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
 REDIS_CLI = shutil.which("redis-cli") or "/usr/bin/redis-cli"
@@ -25,15 +24,6 @@ def redis_cluster_installed() -> bool:
     return Path(REDIS_SERVER).exists() and Path(REDIS_CLI).exists()
 
 
-def _bindable(port: int) -> bool:
-    with socket.socket() as probe:
-        try:
-            probe.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
-
-
 def _ports_with_a_free_bus(count: int) -> list[int]:
     """Each node also listens on its port + 10000 (the cluster bus), which must exist and be
     free too."""
@@ -41,7 +31,7 @@ def _ports_with_a_free_bus(count: int) -> list[int]:
     while len(ports) < count:
         port = free_port()
         bus = port + BUS_OFFSET
-        if bus <= 65535 and _bindable(bus) and port not in ports and bus not in ports:
+        if bus <= 65535 and bindable(bus) and port not in ports and bus not in ports:
             ports.append(port)
     return ports
 

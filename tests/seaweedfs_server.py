@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -19,7 +18,7 @@ import botocore.session
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from tests.servers import free_port
+from tests.servers import bindable, free_port
 
 START_SECONDS = 60.0
 REGION = "us-east-1"
@@ -49,15 +48,6 @@ def weed_installed() -> bool:
     return _weed().exists()
 
 
-def _bindable(port: int) -> bool:
-    with socket.socket() as probe:
-        try:
-            probe.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
-
-
 def _free_port_pair(taken: set[int], offset: int | None = None) -> tuple[int, int]:
     """Two free loopback ports not in `taken`, the second `offset` above the first if given."""
     while True:
@@ -65,7 +55,7 @@ def _free_port_pair(taken: set[int], offset: int | None = None) -> tuple[int, in
         second = free_port() if offset is None else first + offset
         pair = {first, second}
         usable = len(pair) == 2 and not pair & taken and second <= 65535
-        if usable and (offset is None or _bindable(second)):
+        if usable and (offset is None or bindable(second)):
             taken |= pair
             return first, second
 

@@ -12,7 +12,8 @@ from collections.abc import Sequence
 import pymysql
 import pytest
 
-MARIADB = {"host": "127.0.0.1", "port": 3306, "user": "root", "password": ""}
+MARIADB_PORT = 3306
+MARIADB = {"host": "127.0.0.1", "port": MARIADB_PORT, "user": "root", "password": ""}
 REDIS_URL = os.environ.get("COURSEGATE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 NATS_URL = "nats://127.0.0.1:4222"
 TEST_SHARDS = 4
@@ -70,8 +71,18 @@ def nats_reachable() -> bool:
     return line.startswith(b"INFO ") and b'"jetstream":true' in line
 
 
-def _on_server(statements: Sequence[str]) -> None:
-    connection = pymysql.connect(**MARIADB, autocommit=True)
+def bindable(port: int) -> bool:
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def run_statements(statements: Sequence[str], port: int = MARIADB_PORT) -> None:
+    """Each statement in turn, as root, on the MariaDB server at 127.0.0.1:`port`."""
+    connection = pymysql.connect(**{**MARIADB, "port": port}, autocommit=True)
     try:
         with connection.cursor() as cursor:
             for statement in statements:
@@ -81,7 +92,7 @@ def _on_server(statements: Sequence[str]) -> None:
 
 
 def recreate_databases(names: Sequence[str]) -> None:
-    _on_server(
+    run_statements(
         [
             sql
             for name in names
@@ -94,7 +105,7 @@ def recreate_databases(names: Sequence[str]) -> None:
 
 
 def drop_databases(names: Sequence[str]) -> None:
-    _on_server([f"DROP DATABASE IF EXISTS `{name}`" for name in names])
+    run_statements([f"DROP DATABASE IF EXISTS `{name}`" for name in names])
 
 
 def mysql_url(database: str) -> str:

@@ -4,18 +4,11 @@ saying which failure began an outage and which answer ended it (what gets logged
 from __future__ import annotations
 
 from datasources.breaker import Breaker
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 50.0
-
-    def __call__(self) -> float:
-        return self.now
+from tests.clock import ManualClock
 
 
 def test_a_failure_opens_it_for_the_retry_period_only() -> None:
-    clock = Clock()
+    clock = ManualClock()
     breaker = Breaker(2.0, clock)
     assert not breaker.is_open
     breaker.failed()
@@ -27,14 +20,14 @@ def test_a_failure_opens_it_for_the_retry_period_only() -> None:
 
 
 def test_an_answer_shuts_it_at_once() -> None:
-    breaker = Breaker(60.0, Clock())
+    breaker = Breaker(60.0, ManualClock())
     breaker.failed()
     breaker.succeeded()
     assert not breaker.is_open
 
 
 def test_only_the_first_failure_and_the_first_answer_of_an_outage_are_marked() -> None:
-    clock = Clock()
+    clock = ManualClock()
     breaker = Breaker(2.0, clock)
     assert not breaker.succeeded()  # no outage to end
     assert breaker.failed()

@@ -12,6 +12,7 @@ import pytest
 from datasources.breaker import Breaker
 from datasources.sql.engine import DatabaseUnavailable
 from datasources.sql.mysql_engine import MysqlEngine
+from tests.clock import ManualClock
 
 
 class HangingUp:
@@ -36,14 +37,6 @@ class HangingUp:
         await self._server.wait_closed()
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @pytest.fixture
 async def hanging_up() -> AsyncIterator[HangingUp]:
     server = HangingUp()
@@ -55,7 +48,7 @@ async def test_an_unreachable_shard_is_refused_at_once_until_the_retry_period_en
     hanging_up: HangingUp,
 ) -> None:
     port = await hanging_up.start()
-    clock = Clock()
+    clock = ManualClock()
     engine = MysqlEngine(
         f"mysql://root@127.0.0.1:{port}/shard", "shard-3", breaker=Breaker(1.0, clock)
     )

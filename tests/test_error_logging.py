@@ -17,6 +17,7 @@ from datasources.backends import Backends
 from resolvers.errors import ClientError
 from schema import CLIENT_ERROR_LINES, CLIENT_ERROR_WINDOW_SECONDS
 from schema.error_log import LineBudget, RequestErrorLog, is_client_error
+from tests.clock import ManualClock
 from tests.conftest import token_for
 
 # Lines that are not about the request: httpx notes every request the test's client sends, and
@@ -174,16 +175,8 @@ async def test_a_flood_of_bad_requests_writes_a_bounded_number_of_lines(
     assert 1 <= len(records) <= CLIENT_ERROR_LINES * windows
 
 
-class _Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 def test_the_budget_counts_what_it_suppressed(caplog: pytest.LogCaptureFixture) -> None:
-    clock = _Clock()
+    clock = ManualClock()
     error_log = RequestErrorLog(LineBudget(3, 10.0, clock))
     caplog.set_level(logging.INFO)
     for n in range(10):

@@ -15,6 +15,7 @@ from opensearchpy.exceptions import TransportError
 from datasources.breaker import Breaker
 from datasources.search.contract import SearchRequest, SearchUnavailable
 from datasources.search.opensearch_engine import OpenSearchEngine
+from tests.clock import ManualClock
 from tests.search import corpus
 
 
@@ -77,14 +78,6 @@ class HungServer:
         await self._server.wait_closed()
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @pytest.fixture
 async def hung() -> AsyncIterator[HungServer]:
     server = HungServer()
@@ -107,7 +100,7 @@ async def test_a_hung_server_is_given_up_on_after_the_query_timeout(hung: HungSe
 async def test_after_a_failure_queries_skip_the_server_until_the_breaker_lets_one_through(
     hung: HungServer,
 ) -> None:
-    clock = Clock()
+    clock = ManualClock()
     engine = OpenSearchEngine.connect(
         await hung.start(), query_timeout_seconds=0.2, breaker=Breaker(2.0, clock)
     )
