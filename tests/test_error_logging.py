@@ -14,6 +14,7 @@ import strawberry
 from graphql import GraphQLError
 
 from datasources.backends import Backends
+from datasources.sql.engine import DatabaseUnavailable
 from resolvers.errors import ClientError
 from schema import CLIENT_ERROR_LINES, CLIENT_ERROR_WINDOW_SECONDS
 from schema.error_log import LineBudget, RequestErrorLog, is_client_error
@@ -191,6 +192,24 @@ def test_the_budget_counts_what_it_suppressed(caplog: pytest.LogCaptureFixture) 
     )
     error_log.log([ClientError("next")], "r11")
     assert caplog.records[-1].getMessage() == "request r11: client error: next"
+
+
+def test_an_unreachable_database_is_an_outage_not_a_bug(caplog: pytest.LogCaptureFixture) -> None:
+    error_log = RequestErrorLog(LineBudget(3, 10.0, ManualClock()))
+    caplog.set_level(logging.INFO)
+    down = DatabaseUnavailable("shard-2", '(2003, "Can\'t connect")', 1.0)
+    located = GraphQLError(
+        "shard-2 is unavailable", path=["me", "subscriptions"], original_error=down
+    )
+    error_log.log([located], "r1")
+    (record,) = caplog.records
+    assert (record.name, record.levelno, record.exc_info) == (
+        "coursegate.outages",
+        logging.WARNING,
+        None,
+    )
+    assert record.getMessage().startswith("request r1: shard-2 is unavailable")
+    assert record.getMessage().endswith("at me.subscriptions")
 
 
 @strawberry.type
