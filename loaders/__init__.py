@@ -12,6 +12,7 @@ from opentelemetry.trace import Tracer
 from datasources.backends import Backends
 from loaders.content_loaders import LessonLoader, OutlineLoader
 from loaders.course_loader import CourseLoader
+from loaders.pinned_batches import pin_batches
 from loaders.recommendation_loader import NeighbourLoader
 from loaders.subscription_loader import MySubscriptionLoader
 from loaders.traced_batches import traced_batches
@@ -35,6 +36,7 @@ class Loaders:
     def _traced(self, loader: L, name: str) -> L:
         if self._tracer is not None:
             traced_batches(loader, self._tracer, name)
+        pin_batches(loader)
         return loader
 
     @cached_property
