@@ -6,8 +6,10 @@ Code above `datasources/` receives a `Backends` and never learns which one it go
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from opentelemetry.trace import Tracer
 
@@ -44,16 +46,19 @@ from datasources.search.unavailable import UnavailableSearchEngine
 from datasources.sharding import BucketMap
 from datasources.sql import analytics_flows, event_outbox
 from datasources.sql.asset_store import SqlAssetStore
+from datasources.sql.bucket_map_store import BucketMapStore
+from datasources.sql.bucket_map_watch import reader_id, watch_bucket_map
 from datasources.sql.catalog_store import SqlCatalogStore
 from datasources.sql.content_store import SqlContentStore
 from datasources.sql.engine import SqlEngine
 from datasources.sql.job_store import JobStore
-from datasources.sql.migrations import Role, migrate
+from datasources.sql.migrations import Role, applied_versions, migrate
 from datasources.sql.mysql_engine import MysqlEngine
 from datasources.sql.order_store import OrderStore
 from datasources.sql.persisted_query_store import SqlPersistedQueryStore
 from datasources.sql.progress_store import ShardedProgressStore
 from datasources.sql.recommendation_store import RecommendationStore
+from datasources.sql.shard_router import ShardRouter
 from datasources.sql.sqlite_engine import SqliteEngine
 from datasources.sql.subscription_store import ShardedSubscriptionStore
 from datasources.sql.traced_engine import TracedEngine
@@ -62,6 +67,7 @@ from records.events import EventKind
 from settings import Settings
 
 READINESS_TIMEOUT_SECONDS = 2.0
+_BUCKET_MAP_MIGRATION = 14  # the catalog migration that holds the bucket map
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +104,9 @@ class Backends:
     persisted_queries: PersistedQueries = field(init=False)
     recommendations: CachedRecommendations = field(init=False)
     rate_limits: RateLimits = field(default_factory=RateLimits)
+    # Production (MariaDB) processes follow the catalog's bucket map as this reader.
+    map_reader: str | None = None
+    map_watch: asyncio.Task[None] | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         self.content = CachedContent(
@@ -106,9 +115,7 @@ class Backends:
             self.cache,
             self.catalog.invalidate,
         )
-        self.progress = ShardedProgressStore(
-            self.shard_engines, self.uncached_subscriptions.bucket_map, self.ids
-        )
+        self.progress = ShardedProgressStore(self.router, self.ids)
         self.persisted_queries = PersistedQueries(
             self.cache, SqlPersistedQueryStore(self.catalog_engine)
         )
@@ -133,6 +140,11 @@ class Backends:
         return self.subscriptions.store
 
     @property
+    def router(self) -> ShardRouter:
+        """Which shard holds each user's rows, kept current while buckets move."""
+        return self.uncached_subscriptions.router
+
+    @property
     def outbox_engines(self) -> tuple[SqlEngine, ...]:
         """Every database with an event outbox for the relay: the catalog and each shard."""
         return (self.catalog_engine, *self.shard_engines)
@@ -141,7 +153,20 @@ class Backends:
         applied = {self.catalog_engine.name: await migrate(self.catalog_engine, Role.CATALOG)}
         for engine in self.shard_engines:
             applied[engine.name] = await migrate(engine, Role.SHARD)
+        await self.load_bucket_map()
         return applied
+
+    async def load_bucket_map(self) -> None:
+        """The catalog's bucket map (the configured one stored as version 1 when there is
+        none), then, in production, kept current by a watch task."""
+        store, reader = self.router.store, self.map_reader
+        if store is None or reader is None or self.map_watch is not None:
+            await self.router.initialise()
+            return
+        # Known to a move before it reads the map, so a move waits for this process too.
+        await store.report_reader(reader, 0, datetime.now(UTC))
+        await self.router.initialise()
+        self.map_watch = asyncio.create_task(watch_bucket_map(self.router, store, reader))
 
     async def readiness(self) -> dict[str, BackendCheck]:
         """Each backend's answer, and whether this process can serve without it."""
@@ -195,6 +220,14 @@ class Backends:
         }
 
     async def close(self) -> None:
+        if self.map_watch is not None:
+            self.map_watch.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.map_watch
+            # Gone: a move need not wait for this process (a crash leaves it to the lease).
+            if self.router.store is not None and self.map_reader is not None:
+                with contextlib.suppress(Exception):
+                    await self.router.store.forget_reader(self.map_reader)
         for engine in (self.catalog_engine, *self.shard_engines):
             await engine.close()
         await self.cache.close()
@@ -267,14 +300,15 @@ async def open_backends(settings: Settings, tracer: Tracer | None = None) -> Bac
         else MemoryCache()
     )
     ids = IdGenerator(settings.node_id)
-    return Backends(
+    router = ShardRouter(shard_engines, bucket_map, store=BucketMapStore(catalog_engine))
+    backends = Backends(
         catalog_engine=catalog_engine,
         shard_engines=shard_engines,
         cache=cache,
         catalog=CachedCatalog(SqlCatalogStore(catalog_engine, ids), cache),
-        subscriptions=CachedSubscriptions(
-            ShardedSubscriptionStore(shard_engines, bucket_map, ids), cache
-        ),
+        subscriptions=CachedSubscriptions(ShardedSubscriptionStore(router, ids), cache),
+        # Buckets move between MariaDB shards only.
+        map_reader=reader_id() if mysql_topology(settings) is not None else None,
         ids=ids,
         payments=payments,
         search=await _open_search(settings, tracer),
@@ -295,6 +329,9 @@ async def open_backends(settings: Settings, tracer: Tracer | None = None) -> Bac
             else LocalBuckets(),
         ),
     )
+    if _BUCKET_MAP_MIGRATION in await applied_versions(catalog_engine):
+        await backends.load_bucket_map()  # else `migrate` does, once the table is there
+    return backends
 
 
 def _influxdb(settings: Settings) -> SeriesStore | None:

@@ -47,6 +47,7 @@ _TABLES_BY_ROLE = {
         "recommendation_models",
         "recommendation_neighbours",
         "recommendation_popular",
+        "bucket_moves",
     ),
     "shard": (
         "user_typing_courses",
@@ -58,6 +59,8 @@ _TABLES_BY_ROLE = {
         "event_outbox",
         "exercise_results",
         "exercise_standings",
+        "shard_buckets",
+        "bucket_move_dirty",
     ),
 }
 

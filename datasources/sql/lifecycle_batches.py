@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from datasources.ids import IdGenerator
 from datasources.sql import event_outbox
 from datasources.sql.engine import SqlEngine, SqlExecutor
+from datasources.sql.shard_router import refuse_while_buckets_move
 from datasources.sql.subscription_store import COLUMNS, subscription_from_row
 from domain.subscriptions.expiry import validity_expiry
 from records.events import Event, EventKind
@@ -73,6 +74,7 @@ async def _locked_cursor(
 ) -> ShardCursor:
     """The job's cursor row, locked until `tx` ends; created on the first batch (a runner
     that creates it concurrently makes this batch fail with a conflict, and retry)."""
+    await refuse_while_buckets_move(tx, shard)
     row = await tx.fetch_one(
         "SELECT last_key, processed, changed, finished FROM lifecycle_job_progress"
         f" WHERE job_id = ?{shard.dialect.for_update}",

@@ -473,6 +473,61 @@ CATALOG_MIGRATIONS: tuple[Migration, ...] = (
             ) {_MYSQL_TABLE_OPTIONS}""",
         ),
     ),
+    Migration(
+        14,
+        "bucket map versions, the gateways reading them, and bucket moves",
+        sqlite=(
+            """CREATE TABLE IF NOT EXISTS bucket_map_versions (
+                version INTEGER NOT NULL PRIMARY KEY,
+                ranges TEXT NOT NULL,
+                move_id INTEGER NULL,
+                created_at TIMESTAMP NOT NULL)""",
+            """CREATE TABLE IF NOT EXISTS bucket_map_readers (
+                reader_id TEXT NOT NULL PRIMARY KEY,
+                version INTEGER NOT NULL,
+                seen_at TIMESTAMP NOT NULL)""",
+            """CREATE TABLE IF NOT EXISTS bucket_moves (
+                id INTEGER NOT NULL PRIMARY KEY,
+                first_bucket INTEGER NOT NULL,
+                last_bucket INTEGER NOT NULL,
+                source_shard INTEGER NOT NULL,
+                target_shard INTEGER NOT NULL,
+                step TEXT NOT NULL,
+                rows_copied INTEGER NOT NULL,
+                copy_seconds REAL NOT NULL,
+                fence_seconds REAL NULL,
+                fenced_at TIMESTAMP NULL,
+                started_at TIMESTAMP NOT NULL,
+                updated_at TIMESTAMP NOT NULL)""",
+        ),
+        mysql=(
+            f"""CREATE TABLE IF NOT EXISTS bucket_map_versions (
+                version BIGINT NOT NULL PRIMARY KEY,
+                ranges TEXT NOT NULL,
+                move_id BIGINT NULL,
+                created_at DATETIME(6) NOT NULL
+            ) {_MYSQL_TABLE_OPTIONS}""",
+            f"""CREATE TABLE IF NOT EXISTS bucket_map_readers (
+                reader_id VARCHAR(96) NOT NULL PRIMARY KEY,
+                version BIGINT NOT NULL,
+                seen_at DATETIME(6) NOT NULL
+            ) {_MYSQL_TABLE_OPTIONS}""",
+            f"""CREATE TABLE IF NOT EXISTS bucket_moves (
+                id BIGINT NOT NULL PRIMARY KEY,
+                first_bucket INT NOT NULL,
+                last_bucket INT NOT NULL,
+                source_shard INT NOT NULL,
+                target_shard INT NOT NULL,
+                step VARCHAR(16) NOT NULL,
+                rows_copied BIGINT NOT NULL,
+                copy_seconds DOUBLE NOT NULL,
+                fence_seconds DOUBLE NULL,
+                fenced_at DATETIME(6) NULL,
+                started_at DATETIME(6) NOT NULL,
+                updated_at DATETIME(6) NOT NULL
+            ) {_MYSQL_TABLE_OPTIONS}""",
+        ),
+    ),
 )
 
 SHARD_MIGRATIONS: tuple[Migration, ...] = (
@@ -741,6 +796,34 @@ SHARD_MIGRATIONS: tuple[Migration, ...] = (
                 last_submitted_at DATETIME(6) NOT NULL,
                 PRIMARY KEY (user_id, exercise_id),
                 KEY ix_exercise_standings_course (user_id, course_id)
+            ) {_MYSQL_TABLE_OPTIONS}""",
+        ),
+    ),
+    Migration(
+        9,
+        "shard_buckets (a bucket moving in or out: writers check it) and bucket_move_dirty"
+        " (the users written while their bucket was being copied)",
+        sqlite=(
+            """CREATE TABLE IF NOT EXISTS shard_buckets (
+                bucket INTEGER NOT NULL PRIMARY KEY,
+                state TEXT NOT NULL,
+                updated_at TIMESTAMP NOT NULL)""",
+            """CREATE TABLE IF NOT EXISTS bucket_move_dirty (
+                user_id INTEGER NOT NULL PRIMARY KEY,
+                bucket INTEGER NOT NULL,
+                generation INTEGER NOT NULL)""",
+        ),
+        mysql=(
+            f"""CREATE TABLE IF NOT EXISTS shard_buckets (
+                bucket INT NOT NULL PRIMARY KEY,
+                state VARCHAR(16) NOT NULL,
+                updated_at DATETIME(6) NOT NULL
+            ) {_MYSQL_TABLE_OPTIONS}""",
+            f"""CREATE TABLE IF NOT EXISTS bucket_move_dirty (
+                user_id BIGINT NOT NULL PRIMARY KEY,
+                bucket INT NOT NULL,
+                generation BIGINT NOT NULL,
+                KEY ix_bucket_move_dirty_bucket (bucket)
             ) {_MYSQL_TABLE_OPTIONS}""",
         ),
     ),

@@ -9,7 +9,7 @@ in `domain/checkout/`.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import datetime, timedelta
 
 from datasources.ids import IdGenerator
@@ -215,6 +215,9 @@ class OrderStore:
     def _shard(self, user_id: int) -> SqlEngine:
         return self._subscriptions.shard_for(user_id)
 
+    def _writing(self, user_id: int) -> AbstractAsyncContextManager[tuple[SqlEngine, SqlExecutor]]:
+        return self._subscriptions.router.writing(user_id)
+
     async def find_by_key(self, user_id: int, idempotency_key: str) -> PaymentOrder | None:
         row = await self._shard(user_id).fetch_one(
             f"SELECT {_ORDER_COLUMNS} FROM payment_orders"
@@ -244,26 +247,28 @@ class OrderStore:
         """True when this caller may create the provider order for the key: it holds a fresh
         reservation, or took over one older than RESERVATION_LEASE (its holder crashed or
         gave up). False while another request is creating it."""
-        engine = self._shard(user_id)
-        reserved = await engine.execute(
-            f"{engine.dialect.insert_ignore} INTO checkout_reservations"
-            " (user_id, idempotency_key, reserved_at) VALUES (?, ?, ?)",
-            (user_id, idempotency_key, now),
-        )
+        async with self._writing(user_id) as (engine, tx):
+            reserved = await tx.execute(
+                f"{engine.dialect.insert_ignore} INTO checkout_reservations"
+                " (user_id, idempotency_key, reserved_at) VALUES (?, ?, ?)",
+                (user_id, idempotency_key, now),
+            )
         if reserved:
             return True
-        taken_over = await engine.execute(
-            "UPDATE checkout_reservations SET reserved_at = ?"
-            " WHERE user_id = ? AND idempotency_key = ? AND reserved_at < ?",
-            (now, user_id, idempotency_key, now - RESERVATION_LEASE),
-        )
+        async with self._writing(user_id) as (_, tx):
+            taken_over = await tx.execute(
+                "UPDATE checkout_reservations SET reserved_at = ?"
+                " WHERE user_id = ? AND idempotency_key = ? AND reserved_at < ?",
+                (now, user_id, idempotency_key, now - RESERVATION_LEASE),
+            )
         return taken_over == 1
 
     async def release_key(self, user_id: int, idempotency_key: str) -> None:
-        await self._shard(user_id).execute(
-            "DELETE FROM checkout_reservations WHERE user_id = ? AND idempotency_key = ?",
-            (user_id, idempotency_key),
-        )
+        async with self._writing(user_id) as (_, tx):
+            await tx.execute(
+                "DELETE FROM checkout_reservations WHERE user_id = ? AND idempotency_key = ?",
+                (user_id, idempotency_key),
+            )
 
     async def create(self, new: NewPaymentOrder, now: datetime) -> PaymentOrder:
         """Indexes the provider order, then stores it on the buyer's shard. A concurrent request
@@ -274,42 +279,35 @@ class OrderStore:
             " (provider_order_id, user_id, created_at) VALUES (?, ?, ?)",
             (new.provider_order_id, new.user_id, now),
         )
-        engine = self._shard(new.user_id)
-        await engine.execute(
-            f"{engine.dialect.insert_ignore} INTO payment_orders ({_ORDER_COLUMNS})"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                self._ids.next_id(),
-                new.user_id,
-                new.course_id,
-                new.provider_order_id,
-                new.idempotency_key,
-                new.amount_paise,
-                new.currency,
-                new.receipt,
-                CREATED_STATE,
-                None,
-                now,
-                now,
-            ),
-        )
-        stored = await self._primary_by_key(engine, new.user_id, new.idempotency_key)
-        if stored is None:
-            raise RuntimeError("an inserted order could not be read back")
-        await self.release_key(new.user_id, new.idempotency_key)  # the order row guards it now
-        return stored
-
-    async def _primary_by_key(
-        self, engine: SqlEngine, user_id: int, idempotency_key: str
-    ) -> PaymentOrder | None:
-        # Read inside a transaction so it goes to the primary, right after the write.
-        async with engine.transaction() as tx:
+        async with self._writing(new.user_id) as (engine, tx):
+            await tx.execute(
+                f"{engine.dialect.insert_ignore} INTO payment_orders ({_ORDER_COLUMNS})"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    self._ids.next_id(),
+                    new.user_id,
+                    new.course_id,
+                    new.provider_order_id,
+                    new.idempotency_key,
+                    new.amount_paise,
+                    new.currency,
+                    new.receipt,
+                    CREATED_STATE,
+                    None,
+                    now,
+                    now,
+                ),
+            )
+            # In the writing transaction, so on the primary, right after the write.
             row = await tx.fetch_one(
                 f"SELECT {_ORDER_COLUMNS} FROM payment_orders"
                 " WHERE user_id = ? AND idempotency_key = ?",
-                (user_id, idempotency_key),
+                (new.user_id, new.idempotency_key),
             )
-        return None if row is None else _order_from_row(row)
+        if row is None:
+            raise RuntimeError("an inserted order could not be read back")
+        await self.release_key(new.user_id, new.idempotency_key)  # the order row guards it now
+        return _order_from_row(row)
 
     @asynccontextmanager
     async def locked(
@@ -317,8 +315,7 @@ class OrderStore:
     ) -> AsyncIterator[LockedOrder | None]:
         """The user's order in one shard transaction holding its row lock; None when the user has
         no such order. Commits when the block ends, rolls back on error."""
-        engine = self._shard(user_id)
-        async with engine.transaction() as tx:
+        async with self._writing(user_id) as (engine, tx):
             row = await tx.fetch_one(
                 f"SELECT {_ORDER_COLUMNS} FROM payment_orders"
                 f" WHERE user_id = ? AND provider_order_id = ?{engine.dialect.for_update}",

@@ -5,11 +5,9 @@ the user practised."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from datasources.ids import IdGenerator
-from datasources.sharding import BucketMap
 from datasources.sql.engine import Row, SqlEngine, retry_on_conflict
+from datasources.sql.shard_router import ShardRouter
 from datasources.sql.timestamps import from_db_required
 from records.content import ExerciseAttempt, ExerciseStanding
 
@@ -31,21 +29,19 @@ def _standing_from_row(row: Row) -> ExerciseStanding:
 
 
 class ShardedProgressStore:
-    def __init__(self, shards: Sequence[SqlEngine], bucket_map: BucketMap, ids: IdGenerator):
-        self.shards = tuple(shards)
-        self.bucket_map = bucket_map
+    def __init__(self, router: ShardRouter, ids: IdGenerator):
+        self._router = router
         self._ids = ids
 
     def _shard_for(self, user_id: int) -> SqlEngine:
-        return self.shards[self.bucket_map.shard_for(user_id)]
+        return self._router.shard_for(user_id)
 
     async def record(self, attempt: ExerciseAttempt) -> ExerciseStanding:
         """Stores the attempt and folds it into the standing, in one transaction."""
-        engine = self._shard_for(attempt.user_id)
         result_id = self._ids.next_id()
 
         async def write() -> ExerciseStanding:
-            async with engine.transaction() as tx:
+            async with self._router.writing(attempt.user_id) as (_, tx):
                 await tx.execute(
                     "INSERT INTO exercise_results (id, user_id, course_id, lesson_id, exercise_id,"
                     " wpm, accuracy, duration_ms, passed, submitted_at)"

@@ -12,6 +12,7 @@ from datasources.ids import IdGenerator
 from datasources.sharding import BucketMap
 from datasources.sql import event_outbox
 from datasources.sql.engine import Dialect, Row, SqlEngine, SqlExecutor, retry_on_conflict
+from datasources.sql.shard_router import ShardRouter
 from datasources.sql.timestamps import from_db, from_db_required, to_db
 from records.events import EventKind
 from records.subscriptions import (
@@ -55,17 +56,17 @@ def subscription_from_row(row: Row) -> Subscription:
 
 
 class ShardedSubscriptionStore:
-    def __init__(self, shards: Sequence[SqlEngine], bucket_map: BucketMap, ids: IdGenerator):
-        if bucket_map.shard_count > len(shards):
-            raise ValueError(
-                f"the bucket map names {bucket_map.shard_count} shards, {len(shards)} configured"
-            )
-        self.shards = tuple(shards)
-        self.bucket_map = bucket_map
+    def __init__(self, router: ShardRouter, ids: IdGenerator):
+        self.router = router
+        self.shards = router.shards
         self._ids = ids
 
+    @property
+    def bucket_map(self) -> BucketMap:
+        return self.router.bucket_map
+
     def shard_for(self, user_id: int) -> SqlEngine:
-        return self.shards[self.bucket_map.shard_for(user_id)]
+        return self.router.shard_for(user_id)
 
     async def list_for_user(
         self, user_id: int, before: SubscriptionKey | None, limit: int
@@ -109,8 +110,7 @@ class ShardedSubscriptionStore:
         return await retry_on_conflict(lambda: self._enroll_once(enrolment, now))
 
     async def _enroll_once(self, enrolment: NewSubscription, now: datetime) -> Subscription | None:
-        engine = self.shard_for(enrolment.user_id)
-        async with engine.transaction() as tx:
+        async with self.router.writing(enrolment.user_id) as (engine, tx):
             current = await self._locked(tx, engine, enrolment.user_id, enrolment.course_id)
             if current is not None and current.is_active_at(now):
                 return None
@@ -153,8 +153,7 @@ class ShardedSubscriptionStore:
             )
 
     async def cancel(self, user_id: int, course_id: int, now: datetime) -> Subscription | None:
-        engine = self.shard_for(user_id)
-        async with engine.transaction() as tx:
+        async with self.router.writing(user_id) as (engine, tx):
             current = await self._locked(tx, engine, user_id, course_id)
             if current is None or not current.is_active_at(now):
                 return None
