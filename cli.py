@@ -1,5 +1,5 @@
 """The `coursegate` command: serve, migrate, seed, indexer, reindex, reconcile, jobs, relay,
-consume, analytics backfill, persisted-queries register, recommend, token."""
+consume, analytics backfill, persisted-queries register, recommend, shards, token."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from datasources.backends import open_backends
 from datasources.objects.factory import check_object_store_settings
 from datasources.payments.factory import check_payment_settings
 from http_api.metrics_registry import shared_between_workers
-from jobs import analytics_reconcile, persisted_queries
+from jobs import analytics_reconcile, persisted_queries, shard_commands
 from jobs.consumers.registry import CONSUMERS
 from jobs.consumers.runner import consume, consume_available
 from jobs.indexer import SearchIndexer
@@ -268,6 +268,18 @@ def _kept_per_process(settings: Settings) -> list[str]:
     return unshared
 
 
+async def _shards(settings: Settings, args: argparse.Namespace) -> int:
+    if args.shards_command == "status":
+        return await shard_commands.status(settings)
+    if args.shards_command == "plan":
+        return await shard_commands.plan(settings, args.shards)
+    try:
+        return await shard_commands.move(settings, args.buckets, args.to, args.batch_rows)
+    except ValueError as error:
+        print(f"coursegate shards move: {error}", file=sys.stderr)
+        return 2
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="coursegate", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -322,6 +334,19 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="instead, hold out users' newest course and grade each method (nothing published)",
     )
+    shards = commands.add_parser("shards", help="where the buckets are, and moving them")
+    shards_commands = shards.add_subparsers(dest="shards_command", required=True)
+    shards_commands.add_parser("status", help="the bucket map and any unfinished move")
+    plan = shards_commands.add_parser(
+        "plan", help="print the moves that spread the buckets evenly over N shards"
+    )
+    plan.add_argument("--shards", type=int, required=True, help="the shard count to spread over")
+    move = shards_commands.add_parser(
+        "move", help="move a range of buckets to another shard online (run again to resume)"
+    )
+    move.add_argument("--buckets", required=True, help="A-B, inclusive, of 0-1023")
+    move.add_argument("--to", required=True, help="the target shard's URL, or shard-N")
+    move.add_argument("--batch-rows", type=int, default=2_000, help="rows per copy statement")
     token = commands.add_parser("token", help="print a bearer token for a user")
     token.add_argument("--user", type=int, required=True)
     token.add_argument("--admin", action="store_true")
@@ -381,6 +406,8 @@ def _run(args: argparse.Namespace) -> int:
         return asyncio.run(_register_persisted_queries(settings, args.files))
     elif args.command == "recommend":
         return asyncio.run(_recommend(settings, args.evaluate))
+    elif args.command == "shards":
+        return asyncio.run(_shards(settings, args))
     elif args.command == "relay":
         asyncio.run(_run_relay(settings, args.once))
     elif args.command == "serve":

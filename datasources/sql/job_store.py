@@ -84,6 +84,14 @@ class JobStore:
         )
         return None if row is None else job_from_row(row)
 
+    async def unfinished_count(self) -> int:
+        """Jobs queued or running: a bucket move waits until there are none."""
+        row = await self.engine.fetch_one(
+            "SELECT COUNT(*) FROM lifecycle_jobs WHERE state IN (?, ?)",
+            (JobState.QUEUED.value, JobState.RUNNING.value),
+        )
+        return 0 if row is None else int(row[0])
+
     async def claimable_ids(self, now: datetime, limit: int = 100) -> list[int]:
         """Queued jobs and running jobs whose runner stopped renewing its lease, oldest first."""
         rows = await self.engine.fetch_all(
