@@ -1,6 +1,7 @@
 """Which databases to talk to: from environment settings, optionally a topology file.
 
-Topology file (JSON), for replicas and a bucket map that is not the even split:
+Topology file (JSON), for replicas and a first bucket map that is not the even split (the first
+start stores it in the catalog, whose map decides from then on: `coursegate shards`):
     {"catalog": {"primary": "mysql://...", "replicas": ["mysql://..."]},
      "shards": [{"primary": "mysql://...", "replicas": []}, ...],
      "bucket_map": [[0, 511, 0], [512, 1023, 1]]}
