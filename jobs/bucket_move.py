@@ -28,11 +28,12 @@ from datasources.backends import Backends
 from datasources.sql.bucket_copy import BucketCopy, set_states, states
 from datasources.sql.bucket_map_store import BucketMapStore
 from datasources.sql.bucket_move_store import BucketMoveRecord, BucketMoveStore, MoveStep
-from datasources.sql.engine import SqlEngine
+from datasources.sql.engine import Dialect, SqlEngine
 from datasources.sql.shard_router import LEASE_SECONDS, BucketState
 
 CATCH_UP_PASSES = 8
 FENCE_AT_USERS = 200  # marked users left to copy when the fence goes up
+MOVE_LOCK = "CONCAT('coursegate_bucket_move:', DATABASE())"
 SILENT_READER_AGE = timedelta(hours=1)  # a reader row this old is a process that is gone
 _READERS_POLL_SECONDS = 0.02
 _PROGRESS_SECONDS = 1.0
@@ -75,6 +76,22 @@ class BucketMove:
         self.caught_up_users = 0  # users written during the copy, copied again
 
     async def run(self) -> BucketMoveRecord:
+        """Runs the move, or the unfinished one it names, to the end; one at a time per
+        catalog (a named lock on the catalog's server, held by this connection)."""
+        catalog = self._backends.catalog_engine
+        if catalog.dialect is not Dialect.MYSQL:
+            raise MoveRefused("buckets move between MariaDB shards only")
+        # No table is read in this transaction, so it holds no snapshot open.
+        async with catalog.transaction() as lock:
+            held = await lock.fetch_one(f"SELECT GET_LOCK({MOVE_LOCK}, 0)")
+            if held is None or held[0] != 1:
+                raise MoveRefused("another `coursegate shards move` is running on this catalog")
+            try:
+                return await self._run()
+            finally:
+                await lock.fetch_one(f"SELECT RELEASE_LOCK({MOVE_LOCK})")
+
+    async def _run(self) -> BucketMoveRecord:
         record = await self._claim()
         shards = self._backends.shard_engines
         copy = await BucketCopy.between(

@@ -24,6 +24,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
+import pymysql
 import pytest
 
 from datasources.backends import Backends, open_backends
@@ -34,7 +35,7 @@ from datasources.sql.bucket_move_store import MoveStep
 from datasources.sql.migrations import SHARD_MIGRATIONS
 from datasources.sql.shard_router import BucketState
 from gateway import create_app
-from jobs.bucket_move import BucketMove, MoveRefused, bucket_states
+from jobs.bucket_move import MOVE_LOCK, BucketMove, MoveRefused, bucket_states
 from records.catalog import Course
 from records.subscriptions import NewSubscription
 from settings import Settings
@@ -400,6 +401,18 @@ async def test_refusals_say_what_to_do(deployment: Deployment) -> None:
         await BucketMove(d.mover, 0, 10, 0).run()
     with pytest.raises(MoveRefused, match="not configured"):
         await BucketMove(d.mover, 0, 10, 7).run()
+    catalog = d.settings.mysql_catalog_url
+    assert catalog is not None
+    other = pymysql.connect(host="127.0.0.1", user="root", database=urlsplit(catalog).path[1:])
+    try:
+        with other.cursor() as cursor:
+            cursor.execute(f"SELECT GET_LOCK({MOVE_LOCK}, 0)")
+            assert cursor.fetchone() == (1,)
+        with pytest.raises(MoveRefused, match="another"):
+            await _move(d).run()
+    finally:
+        other.close()
+    assert (await _move(d).run()).step is MoveStep.DONE  # the lock went with its connection
 
 
 def test_every_shard_table_with_users_moves_or_is_the_shards_own() -> None:

@@ -99,18 +99,19 @@ class ShardRouter:
         self,
         shards: Sequence[SqlEngine],
         bucket_map: BucketMap,
-        version: int = 0,
         store: BucketMapStore | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        """`bucket_map`: the configured map, version 0 until `initialise` reads the catalog's;
+        `store`: the catalog's maps (None: `bucket_map` for good)."""
         self.shards = tuple(shards)
         self.store = store
         self._clock = clock
         self._lease_seconds: float | None = None
         self._confirmed_at = clock()
-        self.version = 0
-        self.bucket_map = bucket_map
-        self.install(version, bucket_map)
+        self.version: int
+        self.bucket_map: BucketMap
+        self.install(0, bucket_map)
 
     def install(self, version: int, bucket_map: BucketMap) -> None:
         if bucket_map.shard_count > len(self.shards):
@@ -153,12 +154,12 @@ class ShardRouter:
         self.install(latest, await self.store.load(latest))
         return True
 
-    async def initialise(self, now: datetime | None = None) -> None:
+    async def initialise(self) -> None:
         """The stored map (storing ours as version 1 when the catalog has none)."""
         if self.store is None:
             return
         asked_at = self._clock()
-        version, stored = await self.store.latest(self.bucket_map, now or datetime.now(UTC))
+        version, stored = await self.store.latest(self.bucket_map, datetime.now(UTC))
         self.install(version, stored)
         self.confirmed(asked_at)
 
