@@ -19,6 +19,10 @@ _TABLE_NAMES = {
     ),
 }
 
+# Which version of the bucket map each process holds, rewritten by every production process
+# every 0.25 s (datasources/sql/bucket_map_watch.py): liveness, not something a request writes.
+_LIVENESS_TABLES = {"bucket_map_readers"}
+
 # "engine.table" -> the table's rows, in a fixed order (SELECT * has none of its own).
 Snapshot = dict[str, list[tuple[object, ...]]]
 
@@ -33,4 +37,5 @@ async def written(backends: Backends) -> Snapshot:
 
 
 async def _tables(engine: SqlEngine) -> list[str]:
-    return sorted(str(name) for (name,) in await engine.fetch_all(_TABLE_NAMES[engine.dialect]))
+    names = {str(name) for (name,) in await engine.fetch_all(_TABLE_NAMES[engine.dialect])}
+    return sorted(names - _LIVENESS_TABLES)
