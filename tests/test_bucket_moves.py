@@ -312,9 +312,10 @@ async def _check_everything_moved_once(d: Deployment, workload: Workload) -> Non
             "SELECT COUNT(*) FROM payment_orders WHERE user_id = ?", (user,)
         )
         assert orders is not None and int(orders[0]) == started, f"user {user}'s orders"
-    fresh = d.gateways[0]
-    for user, seen in workload.seen.items():
-        assert await Workload._read(fresh, user) == seen
+    async with _gateway(d.settings, d.sandbox) as fresh:  # a process started after the move
+        assert fresh.backends.router.version == 2
+        for user, seen in workload.seen.items():
+            assert await Workload._read(fresh, user) == seen
 
 
 @MARIADB
