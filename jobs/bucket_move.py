@@ -228,5 +228,5 @@ class BucketMove:
 
 
 async def bucket_states(backends: Backends, first: int, last: int) -> list[set[BucketState]]:
-    """Each shard's states of the range (for `coursegate shards status` and tests)."""
+    """Each shard's states of buckets first..last (`coursegate shards status`)."""
     return [await states(engine, first, last) for engine in backends.shard_engines]

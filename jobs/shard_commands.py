@@ -14,7 +14,7 @@ from datasources.sql.bucket_map_store import BucketMapStore
 from datasources.sql.bucket_move_store import BucketMoveRecord, BucketMoveStore
 from datasources.sql.mysql_engine import parse_mysql_url
 from datasources.topology import mysql_topology
-from jobs.bucket_move import BucketMove, MoveRefused
+from jobs.bucket_move import BucketMove, MoveRefused, bucket_states
 from settings import ConfigurationError, Settings
 
 
@@ -89,6 +89,9 @@ async def status(settings: Settings) -> int:
         unfinished = await BucketMoveStore(backends.catalog_engine, backends.ids).unfinished()
         if unfinished is not None:
             print(f"unfinished: {_report(unfinished)}")
+            first, last = unfinished.first_bucket, unfinished.last_bucket
+            for shard, held in enumerate(await bucket_states(backends, first, last)):
+                print(f"  shard-{shard}: {', '.join(sorted(held))}")
         return 0
     finally:
         await backends.close()

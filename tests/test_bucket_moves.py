@@ -440,6 +440,17 @@ async def test_the_shards_commands_plan_move_and_report(
         f"coursegate shards move --buckets {d.move.first}-{d.move.last} --to {new_shard}"
     )
     assert len(commands) == 2  # one move from each of the two shards
+
+    async def crash(reached: str) -> None:
+        if reached == "source-fenced":
+            raise Crash(reached)
+
+    with pytest.raises(Crash):
+        await _move(d, crash).run()
+    stopped = _coursegate(env, "shards", "status")
+    assert "unfinished: move" in stopped.stdout and ", copying:" in stopped.stdout
+    assert f"  shard-{d.move.source}: moved" in stopped.stdout
+    assert f"  shard-{d.move.target}: incoming" in stopped.stdout
     moved = _coursegate(
         env, "shards", "move", "--buckets", f"{d.move.first}-{d.move.last}", "--to", new_shard
     )

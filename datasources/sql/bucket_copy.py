@@ -196,16 +196,6 @@ class BucketCopy:
                 after = users[-1]
         return deleted
 
-    async def row_counts(self, engine: SqlEngine) -> dict[str, int]:
-        counts = {}
-        for shape in self.shapes:
-            row = await engine.fetch_one(
-                f"SELECT COUNT(*) FROM {shape.name} WHERE {BUCKET_OF_ROW} BETWEEN ? AND ?",
-                (self.first, self.last),
-            )
-            counts[shape.name] = 0 if row is None else int(row[0])
-        return counts
-
 
 async def _delete_users(tx: SqlExecutor, table: str, users: Sequence[int]) -> int:
     marks = ", ".join("?" for _ in users)
