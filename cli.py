@@ -28,7 +28,7 @@ from jobs.recommend import Stopped, build_model, evaluate_methods
 from jobs.recommend_report import evaluation_table
 from jobs.reconcile import reconcile
 from jobs.relay import Relay
-from jobs.seed import seed_demo, seed_synthetic
+from jobs.seed_command import SeedRequest, run_seed
 from resolvers.auth import issue_token, token_verifier
 from schema import build_schema
 from settings import ConfigurationError, Settings
@@ -40,38 +40,6 @@ async def _migrate(settings: Settings) -> None:
         for database, versions in (await backends.migrate()).items():
             done = ", ".join(map(str, versions)) if versions else "up to date"
             print(f"{database}: {done}")
-    finally:
-        await backends.close()
-
-
-DEMO_HISTORY_DAYS = 365
-
-
-async def _seed(settings: Settings, args: argparse.Namespace) -> None:
-    backends = await open_backends(settings)
-    try:
-        await backends.migrate()
-        if args.users:
-            report = await seed_synthetic(
-                backends, args.courses, args.users, args.subscriptions_per_user, args.first_user
-            )
-        else:
-            report = await seed_demo(backends)
-            if not report.courses:
-                print("the catalog already has courses: demo data not loaded again")
-                return
-        print(
-            f"seeded {report.courses} courses ({report.lessons} lessons) and"
-            f" {report.subscriptions} subscriptions in {report.seconds:.1f}s"
-            f" ({report.subscription_rows_per_second:,.0f} rows/s)"
-        )
-        if not args.users:
-            # Seeding writes rows, not events: the demo's past days reach analytics this way.
-            yesterday = datetime.now(UTC).date() - timedelta(days=1)
-            history = await analytics_reconcile.reconcile(
-                backends, yesterday - timedelta(days=DEMO_HISTORY_DAYS - 1), yesterday
-            )
-            print(f"analytics: {history.corrected} day counts recounted from the demo's history")
     finally:
         await backends.close()
 
@@ -293,6 +261,21 @@ def _parser() -> argparse.ArgumentParser:
     seed.add_argument("--subscriptions-per-user", type=int, default=2)
     seed.add_argument("--courses", type=int, default=10_000, help="synthetic catalog size")
     seed.add_argument("--first-user", type=int, default=1_000_000)
+    seed.add_argument(
+        "--workers", type=int, help="processes writing rows for MariaDB (default: cores - 1)"
+    )
+    seed.add_argument(
+        "--buffer-pool-gib",
+        type=float,
+        default=8.0,
+        help="InnoDB buffer pool during a MariaDB load (restored afterwards; never shrunk)",
+    )
+    seed.add_argument(
+        "--redo-log-gib",
+        type=float,
+        default=2.0,
+        help="InnoDB redo log during a MariaDB load (restored afterwards; never shrunk)",
+    )
     commands.add_parser("indexer", help="keep the search index in step with the catalog")
     commands.add_parser("reindex", help="rebuild the whole search index from the database")
     commands.add_parser(
@@ -389,7 +372,16 @@ def _run(args: argparse.Namespace) -> int:
     elif args.command == "migrate":
         asyncio.run(_migrate(settings))
     elif args.command == "seed":
-        asyncio.run(_seed(settings, args))
+        request = SeedRequest(
+            args.users,
+            args.subscriptions_per_user,
+            args.courses,
+            args.first_user,
+            args.workers,
+            args.buffer_pool_gib,
+            args.redo_log_gib,
+        )
+        return asyncio.run(run_seed(settings, request))
     elif args.command == "indexer":
         asyncio.run(_run_indexer(settings))
     elif args.command == "reindex":

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 from datasources.backends import Backends
 from datasources.sql.subscription_store import ShardedSubscriptionStore
+from jobs.bulk_seed import BulkOptions, BulkSeedReport, bulk_seed
 from jobs.catalog_scan import COURSE_BATCH, all_courses
 from jobs.demo_content import demo_outline
 from jobs.demo_data import demo_courses, demo_subscriptions, synthetic_courses
@@ -29,6 +30,7 @@ class SeedReport:
     subscriptions: int
     seconds: float
     lessons: int = 0
+    bulk: BulkSeedReport | None = None
 
     @property
     def subscription_rows_per_second(self) -> float:
@@ -81,13 +83,16 @@ async def seed_synthetic(
     users: int,
     subscriptions_per_user: int,
     first_user_id: int = 1,
+    bulk: BulkOptions | None = None,
+    now: datetime | None = None,
 ) -> SeedReport:
     """`courses` synthetic courses (if the catalog has fewer), then users
     first_user_id.. with `subscriptions_per_user` distinct courses each, drawn from latent
-    interests with a popularity skew (jobs/synthetic_interests.py)."""
+    interests with a popularity skew (jobs/synthetic_interests.py). `bulk`: MariaDB shards,
+    loaded with LOAD DATA by jobs/bulk_seed.py; without it, multi-row INSERTs."""
     started = time.perf_counter()
     existing = await backends.uncached_catalog.count_courses()
-    now = datetime.now(UTC)
+    now = now or datetime.now(UTC)
     if existing < courses:
         drafts = synthetic_courses(courses - existing, seed=existing + 7)
         for start in range(0, len(drafts), COURSE_BATCH):
@@ -95,6 +100,13 @@ async def seed_synthetic(
                 drafts[start : start + COURSE_BATCH], now - timedelta(days=800)
             )
     catalog = [course async for course in all_courses(backends)]
+    if bulk is not None:
+        report = await bulk_seed(
+            backends, bulk, catalog, users, subscriptions_per_user, first_user_id, now, DEMO_SOURCE
+        )
+        return SeedReport(
+            max(0, courses - existing), report.rows, time.perf_counter() - started, bulk=report
+        )
     enrolments = latent_interest_enrolments(
         catalog, users, subscriptions_per_user, first_user_id, now, DEMO_SOURCE
     )

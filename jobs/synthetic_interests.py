@@ -192,22 +192,31 @@ def _enrolments(
     now: datetime,
     source: str,
 ) -> Iterator[NewSubscription]:
-    rng = random.Random(first_user_id)
     # timedelta objects built once (by C-level additions, 20x faster than a comprehension of
     # timedelta(minutes=m)): a row then costs a subtraction and an addition.
     minutes = list(
         accumulate(repeat(timedelta(minutes=1), WINDOW_MINUTES - 1), initial=timedelta(0))
     )
     validity_span = model.validity_span
+    for user_id, course_id, minutes_ago in enrolment_draws(model, users, per_user, first_user_id):
+        enrolled_at = now - minutes[minutes_ago]
+        span = validity_span[course_id]
+        expires_at = None if span is None else enrolled_at + span
+        yield NewSubscription(user_id, course_id, enrolled_at, expires_at, source)
+
+
+def enrolment_draws(
+    model: InterestModel, users: int, per_user: int, first_user_id: int
+) -> Iterator[tuple[int, int, int]]:
+    """(user id, course id, minutes before now) of each enrolment, in the order
+    latent_interest_enrolments yields them: the bulk seed formats these as text itself."""
+    rng = random.Random(first_user_id)
     for user_id in range(first_user_id, first_user_id + users):
         course_ids = model.user_courses(rng, per_user)
         for course_id, minutes_ago in zip(
             course_ids, enrolment_minutes_ago(rng, per_user), strict=True
         ):
-            enrolled_at = now - minutes[minutes_ago]
-            span = validity_span[course_id]
-            expires_at = None if span is None else enrolled_at + span
-            yield NewSubscription(user_id, course_id, enrolled_at, expires_at, source)
+            yield user_id, course_id, minutes_ago
 
 
 def enrolment_minutes_ago(rng: random.Random, count: int) -> list[int]:
