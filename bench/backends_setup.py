@@ -22,8 +22,7 @@ BENCH_JWT_SECRET = "bench-secret-that-is-long-enough-for-hs256-signing"
 MARIADB = {"host": "127.0.0.1", "port": 3306, "user": "root", "password": ""}
 REDIS_URL = "redis://127.0.0.1:6379/14"
 SHARDS = 4
-CATALOG_DATABASE = "cgbench_catalog"
-SHARD_DATABASES = tuple(f"cgbench_shard_{i}" for i in range(SHARDS))
+SHARD_DATABASES = tuple(f"cgbench_shard_{i}" for i in range(SHARDS))  # the default prefix's
 BUCKET = "cgbench-media"
 
 
@@ -48,8 +47,9 @@ def _mysql_url(database: str) -> str:
     return f"mysql://root@127.0.0.1:3306/{database}"
 
 
-def _databases() -> tuple[str, ...]:
-    return (CATALOG_DATABASE, *SHARD_DATABASES)
+def _databases(prefix: str) -> tuple[str, ...]:
+    """The catalog's, then each shard's."""
+    return (f"{prefix}_catalog", *(f"{prefix}_shard_{i}" for i in range(SHARDS)))
 
 
 def _rate_limits() -> dict[str, str]:
@@ -77,13 +77,14 @@ def embedded_backend(data_dir: Path) -> Iterator[BenchBackend]:
 
 
 @contextmanager
-def mariadb_backend(data_dir: Path) -> Iterator[BenchBackend]:
-    """Fresh cgbench_* databases and a fresh Redis key prefix; both removed afterwards."""
-    databases = _databases()
+def mariadb_backend(data_dir: Path, prefix: str = "cgbench") -> Iterator[BenchBackend]:
+    """Fresh `prefix`_* databases and a fresh Redis key prefix; both removed afterwards."""
+    databases = _databases(prefix)
+    catalog_url = _mysql_url(databases[0])
     run_statements([f"DROP DATABASE IF EXISTS `{name}`" for name in databases])
     run_statements([f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4" for name in databases])
     prefix = f"cgbench:{uuid.uuid4().hex[:12]}:"
-    shard_urls = tuple(_mysql_url(name) for name in SHARD_DATABASES)
+    shard_urls = tuple(_mysql_url(name) for name in databases[1:])
     # Production needs Razorpay credentials; the benchmarks take no payment, so these lead nowhere.
     razorpay = {
         "RAZORPAY_KEY_ID": "rzp_test_BenchUnreachable",
@@ -111,7 +112,7 @@ def mariadb_backend(data_dir: Path) -> Iterator[BenchBackend]:
         s3_access_key_id=storage.access_key,
         s3_secret_access_key=storage.secret_key,
         content_signing_key=signing_key,
-        mysql_catalog_url=_mysql_url(CATALOG_DATABASE),
+        mysql_catalog_url=catalog_url,
         mysql_shard_urls=shard_urls,
         redis_url=REDIS_URL,
         cache_prefix=prefix,
@@ -127,7 +128,7 @@ def mariadb_backend(data_dir: Path) -> Iterator[BenchBackend]:
         **s3,
         "COURSEGATE_DATA_DIR": str(data_dir),
         "COURSEGATE_JWT_SECRET": BENCH_JWT_SECRET,
-        "COURSEGATE_MYSQL_CATALOG_URL": _mysql_url(CATALOG_DATABASE),
+        "COURSEGATE_MYSQL_CATALOG_URL": catalog_url,
         "COURSEGATE_MYSQL_SHARD_URLS": ",".join(shard_urls),
         "COURSEGATE_REDIS_URL": REDIS_URL,
         "COURSEGATE_CACHE_PREFIX": prefix,

@@ -98,14 +98,16 @@ def lua_script(requests: Sequence[LoadRequest], path: str) -> str:
     }
 
 
-def run_wrk(url: str, requests: Sequence[LoadRequest], seconds: int) -> LoadResult:
+def run_wrk(
+    url: str, requests: Sequence[LoadRequest], seconds: int, connections: int = CONNECTIONS
+) -> LoadResult:
     """`url` is the full endpoint (scheme, host, port and path)."""
     wrk = ensure_wrk()
     path = "/" + url.split("/", 3)[3]
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(lua_script(requests, path))
     try:
-        command = ["taskset", "-c", WRK_CORE, wrk, "-t1", f"-c{CONNECTIONS}", f"-d{seconds}s"]
+        command = ["taskset", "-c", WRK_CORE, wrk, "-t1", f"-c{connections}", f"-d{seconds}s"]
         command += ["--timeout", "5s", "-s", script.name, url]
         completed = subprocess.run(command, capture_output=True, text=True, check=False)
         if completed.returncode != 0:
