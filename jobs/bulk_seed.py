@@ -74,6 +74,23 @@ class BulkOptions:
 
 
 @dataclass(frozen=True)
+class SyntheticUsers:
+    """`count` users from `first_id` on, `per_user` subscriptions each, drawn from the
+    synthetic model over `courses` (jobs/synthetic_interests.py)."""
+
+    courses: list[Course]
+    count: int
+    per_user: int
+    first_id: int
+    now: datetime
+    source: str
+
+    @property
+    def last_id(self) -> int:
+        return self.first_id + self.count - 1
+
+
+@dataclass(frozen=True)
 class ServerTuning:
     server: str
     before: InnodbSettings
@@ -96,12 +113,7 @@ class BulkSeedReport:
 async def bulk_seed(
     backends: Backends,
     options: BulkOptions,
-    courses: list[Course],
-    users: int,
-    per_user: int,
-    first_user_id: int,
-    now: datetime,
-    source: str,
+    users: SyntheticUsers,
 ) -> BulkSeedReport:
     if len(options.shard_urls) != len(backends.shard_engines):
         raise ValueError("one shard URL per shard engine, in the same order")
@@ -118,11 +130,8 @@ async def bulk_seed(
                     options.log(
                         f"{loader.name}: rebuilt {len(indexes)} indexes an earlier load left"
                     )
-            last_user_id = first_user_id + users - 1
-            await _refuse_unless_clear(backends, loaders, first_user_id, last_user_id)
-            rows = await _load_without_indexes(
-                backends, options, loaders, courses, users, per_user, first_user_id, now, source
-            )
+            await _refuse_unless_clear(backends, loaders, users.first_id, users.last_id)
+            rows = await _load_without_indexes(backends, options, loaders, users)
             options.log(f"building secondary indexes on {len(loaders)} shards")
             index_started = time.perf_counter()
             await asyncio.gather(*(loader.restore_indexes() for loader in loaders))
@@ -179,43 +188,33 @@ async def _load_without_indexes(
     backends: Backends,
     options: BulkOptions,
     loaders: Sequence[ShardLoader],
-    courses: list[Course],
-    users: int,
-    per_user: int,
-    first_user_id: int,
-    now: datetime,
-    source: str,
+    users: SyntheticUsers,
 ) -> int:
     await asyncio.gather(*(loader.drop_indexes() for loader in loaders))
     try:
-        return await _generate_and_load(
-            backends, options, loaders, courses, users, per_user, first_user_id, now, source
-        )
+        return await _generate_and_load(backends, options, loaders, users)
     except BaseException:
-        last = first_user_id + users - 1
-        options.log(f"the load failed: removing users {first_user_id}-{last}'s rows")
+        first, last = users.first_id, users.last_id
+        options.log(f"the load failed: removing users {first}-{last}'s rows")
         await asyncio.gather(*(loader.reconnect() for loader in loaders))
-        await asyncio.gather(
-            *(loader.delete_users_between(first_user_id, last) for loader in loaders)
-        )
+        await asyncio.gather(*(loader.delete_users_between(first, last) for loader in loaders))
         await asyncio.gather(*(loader.restore_indexes() for loader in loaders))
         raise
 
 
-def _chunks(
-    users: int, per_user: int, first_user_id: int, chunk_users: int, directory: Path
-) -> list[Chunk]:
+def _chunks(users: SyntheticUsers, chunk_users: int, directory: Path) -> list[Chunk]:
     node = secrets.randbelow(_NODES)
+    starts = range(users.first_id, users.last_id + 1, chunk_users)
     return [
         Chunk(
             number,
             first,
-            min(chunk_users, first_user_id + users - first),
-            per_user,
+            min(chunk_users, users.last_id + 1 - first),
+            users.per_user,
             directory,
             (node + number) % _NODES,
         )
-        for number, first in enumerate(range(first_user_id, first_user_id + users, chunk_users))
+        for number, first in enumerate(starts)
     ]
 
 
@@ -223,12 +222,7 @@ async def _generate_and_load(
     backends: Backends,
     options: BulkOptions,
     loaders: Sequence[ShardLoader],
-    courses: list[Course],
-    users: int,
-    per_user: int,
-    first_user_id: int,
-    now: datetime,
-    source: str,
+    users: SyntheticUsers,
 ) -> int:
     """Workers write chunks while each shard loads its files; at most workers + 1 chunks are
     being written and QUEUED_FILES files wait per shard, which bounds the disk used."""
@@ -243,7 +237,7 @@ async def _generate_and_load(
     async def write_chunks(pool: ProcessPoolExecutor, directory: Path) -> None:
         writing: set[asyncio.Future[ChunkFiles]] = set()
         try:
-            for chunk in _chunks(users, per_user, first_user_id, options.chunk_users, directory):
+            for chunk in _chunks(users, options.chunk_users, directory):
                 if len(writing) > options.workers:
                     done, writing = await asyncio.wait(writing, return_when=asyncio.FIRST_COMPLETED)
                     for future in done:
@@ -275,7 +269,7 @@ async def _generate_and_load(
             options.workers,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=start_worker,
-            initargs=(courses, backends.router.bucket_map, now, source),
+            initargs=(users.courses, backends.router.bucket_map, users.now, users.source),
         )
         try:
             async with asyncio.TaskGroup() as group:

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 from datasources.backends import Backends
 from datasources.sql.subscription_store import ShardedSubscriptionStore
-from jobs.bulk_seed import BulkOptions, BulkSeedReport, bulk_seed
+from jobs.bulk_seed import BulkOptions, BulkSeedReport, SyntheticUsers, bulk_seed
 from jobs.catalog_scan import COURSE_BATCH, all_courses
 from jobs.demo_content import demo_outline
 from jobs.demo_data import demo_courses, demo_subscriptions, synthetic_courses
@@ -101,9 +101,10 @@ async def seed_synthetic(
             )
     catalog = [course async for course in all_courses(backends)]
     if bulk is not None:
-        report = await bulk_seed(
-            backends, bulk, catalog, users, subscriptions_per_user, first_user_id, now, DEMO_SOURCE
+        population = SyntheticUsers(
+            catalog, users, subscriptions_per_user, first_user_id, now, DEMO_SOURCE
         )
+        report = await bulk_seed(backends, bulk, population)
         return SeedReport(
             max(0, courses - existing), report.rows, time.perf_counter() - started, bulk=report
         )
