@@ -22,7 +22,6 @@ BENCH_JWT_SECRET = "bench-secret-that-is-long-enough-for-hs256-signing"
 MARIADB = {"host": "127.0.0.1", "port": 3306, "user": "root", "password": ""}
 REDIS_URL = "redis://127.0.0.1:6379/14"
 SHARDS = 4
-SHARD_DATABASES = tuple(f"cgbench_shard_{i}" for i in range(SHARDS))  # the default prefix's
 BUCKET = "cgbench-media"
 
 
@@ -50,6 +49,9 @@ def _mysql_url(database: str) -> str:
 def _databases(prefix: str) -> tuple[str, ...]:
     """The catalog's, then each shard's."""
     return (f"{prefix}_catalog", *(f"{prefix}_shard_{i}" for i in range(SHARDS)))
+
+
+SHARD_DATABASES = _databases("cgbench")[1:]  # mariadb_backend's, at its default prefix
 
 
 def _rate_limits() -> dict[str, str]:

@@ -192,7 +192,7 @@ async def test_a_seed_of_users_that_have_rows_is_refused(shards: Shards) -> None
 
 
 @MARIADB
-async def test_a_seed_waits_out_buckets_moving(shards: Shards) -> None:
+async def test_a_seed_is_refused_while_buckets_move(shards: Shards) -> None:
     engine = shards.backends.shard_engines[1]
     await set_states(engine, 0, 5, BucketState.COPYING, NOW)
 
