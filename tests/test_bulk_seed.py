@@ -217,7 +217,8 @@ async def test_a_load_that_fails_leaves_no_rows_and_every_index(shards: Shards) 
     with pytest.raises(RuntimeError, match="connection dropped"):
         await _seed(shards, 2_000, first_user=1_000, progress=fail_after_some_files)
 
-    assert len(loaded) == 4
+    # Other shards' files already in LOAD DATA may finish before their tasks are cancelled.
+    assert len(loaded) >= 4
     assert {url: (_rows(url), _indexes(url)) for url in shards.urls} == before
     assert all(_comment(url) == "" for url in shards.urls)
     assert _flush_setting(shards.urls[0]) == flush_before
