@@ -9,6 +9,7 @@ from typing import Any
 import orjson
 
 RESULTS_FILE = Path(__file__).parent / "results" / "latest.json"
+OTHER_BENCH_SECTIONS = ("cold", "peer")  # written by bench.cold
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,7 @@ def write_json(
     results: dict[str, dict[str, OperationResult]], meta: dict[str, Any], notes: list[str]
 ) -> Path:
     document = {
+        **_sections_of_other_benches(),
         "meta": meta,
         "notes": notes,
         "backends": {
@@ -61,5 +63,25 @@ def write_json(
         },
     }
     RESULTS_FILE.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS_FILE.write_bytes(orjson.dumps(document, option=orjson.OPT_INDENT_2) + b"\n")
+    return RESULTS_FILE
+
+
+def _sections_of_other_benches() -> dict[str, Any]:
+    """What bench.cold wrote (`cold`, `peer`), kept when bench.run rewrites the file."""
+    if not RESULTS_FILE.exists():
+        return {}
+    previous: dict[str, Any] = orjson.loads(RESULTS_FILE.read_bytes())
+    return {key: value for key, value in previous.items() if key in OTHER_BENCH_SECTIONS}
+
+
+def write_sections(sections: dict[str, Any]) -> Path:
+    """Replaces `sections` (of OTHER_BENCH_SECTIONS) in latest.json, keeping the rest."""
+    assert set(sections) <= set(OTHER_BENCH_SECTIONS)
+    previous: dict[str, Any] = (
+        orjson.loads(RESULTS_FILE.read_bytes()) if RESULTS_FILE.exists() else {}
+    )
+    RESULTS_FILE.parent.mkdir(parents=True, exist_ok=True)
+    document = {**previous, **sections}
     RESULTS_FILE.write_bytes(orjson.dumps(document, option=orjson.OPT_INDENT_2) + b"\n")
     return RESULTS_FILE

@@ -24,7 +24,7 @@ def uvicorn_command(app: str, port: int) -> list[str]:
     return [*command, "--host", HOST, "--port", str(port), *UVICORN_FLAGS, "--log-level", "warning"]
 
 
-def _wait_until_up(process: subprocess.Popen[bytes], url: str) -> None:
+def wait_until_up(process: subprocess.Popen[bytes], url: str) -> None:
     deadline = time.monotonic() + START_TIMEOUT_SECONDS
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -43,12 +43,17 @@ def running_server(app: str, port: int, env: Mapping[str, str], probe_path: str)
     process = subprocess.Popen(uvicorn_command(app, port), env={**os.environ, **env})
     base = f"http://{HOST}:{port}"
     try:
-        _wait_until_up(process, base + probe_path)
+        wait_until_up(process, base + probe_path)
         yield base
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+        stop(process)
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """Terminates, then kills what does not exit within 10 s."""
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
