@@ -15,7 +15,12 @@ Cases, each warmed up for 3 s, then measured; the rounds alternate the servers:
   user (each request's user is signed in with a token on Coursegate; the peer is given the
   user's id as a variable: no token check, no per-request transaction, which favours it);
 - Coursegate with the cache on, each request a user not read before (a fresh cache prefix
-  per round; the warm-up's users are not measured); the hit rate shows how cold it was.
+  per round; the warm-up's users are not measured); the hit rate shows how cold it was;
+- Coursegate only: a home screen's one document (HOME_QUERY: the catalog page, my
+  subscriptions, the categories and search suggestions, with a fragment, aliases, variables
+  and @include) and each of its parts alone, with the cache off (every user) and on (1,000
+  users, each read before), on the embedded search index. Its cost on the core (1 / req/s)
+  over the sum of its parts' is the figure to keep at or under 1.5.
 
 Before measuring, both servers' answers for the catalog page and for a sample of users are
 compared field by field: the bench refuses to measure servers that answer different data.
@@ -59,6 +64,7 @@ from bench.server_process import running_server
 from bench.wrk_driver import LoadRequest, LoadResult, ensure_wrk, run_wrk
 from datasources.backends import open_backends
 from jobs.bulk_seed import BulkOptions
+from jobs.indexer import SearchIndexer
 from jobs.seed import seed_synthetic
 from resolvers.auth import issue_token
 
@@ -77,6 +83,31 @@ SUBSCRIPTIONS_QUERY = (
     "query MySubscriptions { me { subscriptions(first: 20, status: ALL) { edges { node "
     "{ id courseId enrolledAt expiresAt state daysLeft course { title } } } } } }"
 )
+# A frontend's home screen in one document: fragments, aliases, variables and @include.
+HOME_QUERY = (
+    "query Home($first: Int!, $prefix: String!, $withSuggestions: Boolean!) {"
+    " catalog: courses(first: $first) { edges { node { ...CourseCard } } }"
+    " me { subscriptions(first: 20, status: ALL) { edges { node { id courseId enrolledAt"
+    " expiresAt state daysLeft course { title } } } } }"
+    " categories { category courseCount }"
+    " suggestions: autocomplete(prefix: $prefix, first: 8) @include(if: $withSuggestions)"
+    " { id title score } }"
+    " fragment CourseCard on Course { id title category difficulty price validityDays isFree }"
+)
+# Its parts, each alone, selecting the same fields.
+HOME_PARTS = {
+    "catalog": (
+        "query CatalogPage($first: Int!) { courses(first: $first) { edges { node"
+        " { id title category difficulty price validityDays isFree } } } }"
+    ),
+    "subscriptions": SUBSCRIPTIONS_QUERY,
+    "categories": "query Categories { categories { category courseCount } }",
+    "suggestions": (
+        "query Suggestions($prefix: String!) { autocomplete(prefix: $prefix, first: 8)"
+        " { id title score } }"
+    ),
+}
+PREFIXES = ("typ", "spe", "hin", "acc", "exa", "dat", "pyt", "key")
 PEER_CATALOG_QUERY = (
     "query CatalogPage { allTypingCourses(first: 20, condition: {isActive: true},"
     " orderBy: PRIMARY_KEY_ASC) { edges { node"
@@ -155,6 +186,9 @@ async def _seed(backend: BenchBackend, users: int, per_user: int) -> int:
         await backends.migrate()
         options = BulkOptions(backend.settings.mysql_shard_urls)
         report = await seed_synthetic(backends, COURSES, users, per_user, 1, options)
+        # The home query's suggestions read the embedded index (the gateway's own, unindexed
+        # until rebuilt: it follows the event log from now on).
+        await SearchIndexer(backends).rebuild()
     finally:
         await backends.close()
     return report.subscriptions
@@ -258,8 +292,14 @@ def _point(
 
 
 @contextmanager
-def _gateway(backend: BenchBackend, cache: str, prefix_suffix: str = "") -> Iterator[str]:
-    env = {**backend.env, "COURSEGATE_CACHE": cache, "COURSEGATE_SEARCH_URL": NO_SEARCH_URL}
+def _gateway(
+    backend: BenchBackend, cache: str, prefix_suffix: str = "", search: bool = False
+) -> Iterator[str]:
+    """`search`: on the embedded index; otherwise pointed at a closed port, so that no
+    indexer runs beside the measured requests."""
+    env = {**backend.env, "COURSEGATE_CACHE": cache}
+    if not search:
+        env["COURSEGATE_SEARCH_URL"] = NO_SEARCH_URL
     # A cache prefix of the run's own (under the backend's, which is cleaned up afterwards).
     env["COURSEGATE_CACHE_PREFIX"] = backend.env["COURSEGATE_CACHE_PREFIX"] + prefix_suffix
     with running_server("gateway:create_app", GATEWAY_PORT, env, "/healthz") as base:
@@ -300,6 +340,71 @@ def _round(
         cache = "on (users not read before)"
         points.append(_point("coursegate", "subscriptions", cache, number, result, hit))
     return points
+
+
+def _home_requests(backend: BenchBackend, users: list[int]) -> dict[str, tuple[LoadRequest, ...]]:
+    """The home query and each of its parts alone, over the same users and prefixes."""
+    secret = backend.settings.jwt_secret
+
+    def variables(number: int) -> dict[str, Any]:
+        return {"first": 20, "prefix": PREFIXES[number % len(PREFIXES)], "withSuggestions": True}
+
+    def token(user: int) -> str:
+        return f"Bearer {issue_token(secret, user)}"
+
+    home = tuple(
+        LoadRequest(_body(HOME_QUERY, variables(n)), token(user)) for n, user in enumerate(users)
+    )
+    parts = {
+        "catalog": (LoadRequest(_body(HOME_PARTS["catalog"], {"first": 20})),),
+        "subscriptions": tuple(
+            LoadRequest(_body(HOME_PARTS["subscriptions"]), token(user)) for user in users
+        ),
+        "categories": (LoadRequest(_body(HOME_PARTS["categories"])),),
+        "suggestions": tuple(
+            LoadRequest(_body(HOME_PARTS["suggestions"], {"prefix": prefix})) for prefix in PREFIXES
+        ),
+    }
+    return {"home": home, **{f"home part: {name}": r for name, r in parts.items()}}
+
+
+def _home_round(
+    number: int, backend: BenchBackend, users: list[int], seconds: int
+) -> list[ColdPoint]:
+    """Cold: cache off, over every user. Warm: cache on, over WARMUP_USERS users, each read
+    before (the warm-up reads them all)."""
+    points: list[ColdPoint] = []
+    for cache, chosen, label in (
+        ("off", users, "off"),
+        ("on", users[:WARMUP_USERS], "on (users read before)"),
+    ):
+        cases = _home_requests(backend, chosen)
+        with _gateway(backend, cache, f"home{number}:", search=True) as base:
+            url = base + "/graphql"
+            for request in (r[0] for r in cases.values()):
+                _post(url, request)  # each answers without errors
+            if not _post(url, cases["home"][0])["data"]["suggestions"]:
+                raise SystemExit("the home query's suggestions are empty: no search index")
+            for case, requests in cases.items():
+                result = _load(url, requests, seconds)
+                points.append(_point("coursegate", case, label, number, result))
+    return points
+
+
+def _home_ratios(points: list[ColdPoint]) -> dict[str, float]:
+    """Per cache setting: the home query's cost on the core (1 / its req/s) over the sum of its
+    parts' costs, each from the medians of the rounds. Goal: at most 1.5."""
+    ratios: dict[str, float] = {}
+    for cache in sorted({p.cache for p in points if p.case == "home"}):
+
+        def cost(case: str, cache: str = cache) -> float:
+            rps = [p.rps for p in points if p.case == case and p.cache == cache]
+            return 1 / statistics.median(rps) if rps and min(rps) > 0 else 0.0
+
+        parts = sum(cost(f"home part: {name}") for name in HOME_PARTS)
+        if parts:
+            ratios[f"home / sum of its parts, cache {cache}"] = round(cost("home") / parts, 3)
+    return ratios
 
 
 def _medians(points: list[ColdPoint]) -> dict[str, dict[str, float | None]]:
@@ -367,7 +472,10 @@ def main() -> int:
                 points = [
                     point
                     for number in range(1, args.rounds + 1)
-                    for point in _round(number, backend, ours, theirs, args.duration)
+                    for point in (
+                        *_round(number, backend, ours, theirs, args.duration),
+                        *_home_round(number, backend, users, args.duration),
+                    )
                 ]
         finally:
             drop_peer_database(PEER_DATABASE)
@@ -387,6 +495,9 @@ def _report(args: argparse.Namespace, seeded: int, compared: int, points: list[C
         )
     for name, ratio in ratios.items():
         print(f"Coursegate / PostGraphile req/s, {name}: {ratio:.2f}")
+    home = _home_ratios(points)
+    for name, ratio in home.items():
+        print(f"{name}: {ratio:.2f}")
     machine = {
         "cores": os.cpu_count(),
         "load_average_at_end": os.getloadavg(),
@@ -400,6 +511,8 @@ def _report(args: argparse.Namespace, seeded: int, compared: int, points: list[C
         "subscriptions": seeded,
         "rows_compared_between_servers": compared,
         "medians": {k: v for k, v in medians.items() if k.startswith("coursegate")},
+        "home_query": HOME_QUERY,
+        "home_cost_over_parts": home,
         "points": [asdict(p) for p in points if p.server == "coursegate"],
     }
     peer = {
