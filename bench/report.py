@@ -9,7 +9,8 @@ from typing import Any
 import orjson
 
 RESULTS_FILE = Path(__file__).parent / "results" / "latest.json"
-OTHER_BENCH_SECTIONS = ("cold", "peer")  # written by bench.cold
+# Written by bench.cold; bench.run keeps them when it rewrites the file.
+OTHER_BENCH_SECTIONS = ("cold", "peer")
 
 
 @dataclass(frozen=True)
@@ -53,8 +54,9 @@ def print_table(results: dict[str, dict[str, OperationResult]], notes: list[str]
 def write_json(
     results: dict[str, dict[str, OperationResult]], meta: dict[str, Any], notes: list[str]
 ) -> Path:
+    kept = {key: value for key, value in _previous().items() if key in OTHER_BENCH_SECTIONS}
     document = {
-        **_sections_of_other_benches(),
+        **kept,
         "meta": meta,
         "notes": notes,
         "backends": {
@@ -62,26 +64,23 @@ def write_json(
             for backend, operations in results.items()
         },
     }
-    RESULTS_FILE.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS_FILE.write_bytes(orjson.dumps(document, option=orjson.OPT_INDENT_2) + b"\n")
-    return RESULTS_FILE
-
-
-def _sections_of_other_benches() -> dict[str, Any]:
-    """What bench.cold wrote (`cold`, `peer`), kept when bench.run rewrites the file."""
-    if not RESULTS_FILE.exists():
-        return {}
-    previous: dict[str, Any] = orjson.loads(RESULTS_FILE.read_bytes())
-    return {key: value for key, value in previous.items() if key in OTHER_BENCH_SECTIONS}
+    return _write(document)
 
 
 def write_sections(sections: dict[str, Any]) -> Path:
     """Replaces `sections` (of OTHER_BENCH_SECTIONS) in latest.json, keeping the rest."""
     assert set(sections) <= set(OTHER_BENCH_SECTIONS)
-    previous: dict[str, Any] = (
-        orjson.loads(RESULTS_FILE.read_bytes()) if RESULTS_FILE.exists() else {}
-    )
+    return _write({**_previous(), **sections})
+
+
+def _previous() -> dict[str, Any]:
+    if not RESULTS_FILE.exists():
+        return {}
+    document: dict[str, Any] = orjson.loads(RESULTS_FILE.read_bytes())
+    return document
+
+
+def _write(document: dict[str, Any]) -> Path:
     RESULTS_FILE.parent.mkdir(parents=True, exist_ok=True)
-    document = {**previous, **sections}
     RESULTS_FILE.write_bytes(orjson.dumps(document, option=orjson.OPT_INDENT_2) + b"\n")
     return RESULTS_FILE
