@@ -86,6 +86,11 @@ _FALLBACK_ORDER = {
 }
 
 
+async def _bump_version(executor: SqlExecutor) -> None:
+    # One row: catalog writers queue on it, which their rate (an admin's) allows.
+    await executor.execute("UPDATE catalog_version SET version = version + 1 WHERE id = 1")
+
+
 def _escape_like(text: str) -> str:
     return text.replace("!", "!!").replace("%", "!%").replace("_", "!_")
 
@@ -140,6 +145,18 @@ class SqlCatalogStore:
         )
         return [CategoryCount(Category(row[0]), int(row[1])) for row in rows]
 
+    async def all_courses(self) -> tuple[int, list[Course]]:
+        """Every course, active or not, with the catalog version they are at least as new as
+        (read first, so a write committed between the two reads shows as a newer version)."""
+        version = await self.catalog_version()
+        rows = await self.engine.fetch_all(f"SELECT {_COLUMNS} FROM typing_courses ORDER BY id")
+        return version, [course_from_row(row) for row in rows]
+
+    async def catalog_version(self) -> int:
+        """Moves on with every committed catalog write (and seeding)."""
+        row = await self.engine.fetch_one("SELECT version FROM catalog_version WHERE id = 1")
+        return 0 if row is None else int(row[0])
+
     async def count_courses(self) -> int:
         row = await self.engine.fetch_one("SELECT COUNT(*) FROM typing_courses")
         return 0 if row is None else int(row[0])
@@ -178,13 +195,20 @@ class SqlCatalogStore:
     async def bulk_insert_courses(self, drafts: Sequence[CourseDraft], now: datetime) -> None:
         """Seeding path: one multi-row insert per batch, no outbox (reindex builds search)."""
         await self.engine.execute_many(_INSERT_COURSE, [_draft_params(d, now) for d in drafts])
+        await _bump_version(self.engine)
 
     async def enqueue_for_indexing(self, course_ids: Sequence[int], now: datetime) -> None:
         """Followers re-read these courses as after a write (e.g. one indexed from a stale read)."""
         async with self.engine.transaction() as tx:
-            await self._changed(tx, sorted(set(course_ids)), now)
+            await self._append_events(tx, sorted(set(course_ids)), now)
 
     async def _changed(self, tx: SqlExecutor, course_ids: Sequence[int], now: datetime) -> None:
+        await self._append_events(tx, course_ids, now)
+        await _bump_version(tx)
+
+    async def _append_events(
+        self, tx: SqlExecutor, course_ids: Sequence[int], now: datetime
+    ) -> None:
         await event_outbox.append(
             tx, [event_outbox.course_event(self._ids, course_id, now) for course_id in course_ids]
         )

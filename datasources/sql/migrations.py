@@ -528,6 +528,23 @@ CATALOG_MIGRATIONS: tuple[Migration, ...] = (
             ) {_MYSQL_TABLE_OPTIONS}""",
         ),
     ),
+    Migration(
+        15,
+        "the catalog version, bumped by every catalog write, for in-process snapshots",
+        sqlite=(
+            """CREATE TABLE IF NOT EXISTS catalog_version (
+                id INTEGER NOT NULL PRIMARY KEY,
+                version INTEGER NOT NULL)""",
+            "INSERT OR IGNORE INTO catalog_version (id, version) VALUES (1, 1)",
+        ),
+        mysql=(
+            f"""CREATE TABLE IF NOT EXISTS catalog_version (
+                id TINYINT NOT NULL PRIMARY KEY,
+                version BIGINT NOT NULL
+            ) {_MYSQL_TABLE_OPTIONS}""",
+            "INSERT IGNORE INTO catalog_version (id, version) VALUES (1, 1)",
+        ),
+    ),
 )
 
 SHARD_MIGRATIONS: tuple[Migration, ...] = (
