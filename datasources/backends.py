@@ -21,6 +21,7 @@ from datasources.cache.cached_catalog import CachedCatalog
 from datasources.cache.cached_content import CachedContent
 from datasources.cache.cached_recommendations import CachedRecommendations
 from datasources.cache.cached_subscriptions import CachedSubscriptions
+from datasources.cache.catalog_snapshot import CatalogSnapshot
 from datasources.cache.memory_cache import MemoryCache
 from datasources.cache.null_cache import NullCache
 from datasources.cache.persisted_queries import PersistedQueries
@@ -85,7 +86,7 @@ class Backends:
     catalog_engine: SqlEngine
     shard_engines: tuple[SqlEngine, ...]
     cache: Cache
-    catalog: CachedCatalog
+    catalog: CatalogSnapshot
     subscriptions: CachedSubscriptions
     objects: ObjectStore  # course media
     playlists: HlsPlaylists  # video folders' playlists, served with signed links
@@ -305,7 +306,7 @@ async def open_backends(settings: Settings, tracer: Tracer | None = None) -> Bac
         catalog_engine=catalog_engine,
         shard_engines=shard_engines,
         cache=cache,
-        catalog=CachedCatalog(SqlCatalogStore(catalog_engine, ids), cache),
+        catalog=CatalogSnapshot(CachedCatalog(SqlCatalogStore(catalog_engine, ids), cache)),
         subscriptions=CachedSubscriptions(ShardedSubscriptionStore(router, ids), cache),
         # Buckets move between MariaDB shards only.
         map_reader=reader_id() if mysql_topology(settings) is not None else None,

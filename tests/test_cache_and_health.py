@@ -20,7 +20,8 @@ from tests.factories import add_course
 
 async def test_concurrent_misses_for_one_course_do_one_load(backends: Backends) -> None:
     course = await add_course(backends)
-    await backends.catalog.invalidate([course.id])
+    cached = backends.catalog.cached  # the Redis cache-aside behind the in-process snapshot
+    await cached.invalidate([course.id])
     store = backends.uncached_catalog
     loads: list[list[int]] = []
     original = store.get_courses
@@ -34,9 +35,7 @@ async def test_concurrent_misses_for_one_course_do_one_load(backends: Backends) 
 
     store.get_courses = slow_counting  # type: ignore[method-assign]
     try:
-        waiting = [
-            asyncio.ensure_future(backends.catalog.get_courses([course.id])) for _ in range(20)
-        ]
+        waiting = [asyncio.ensure_future(cached.get_courses([course.id])) for _ in range(20)]
         await started.wait()
         # Every waiter has had its turn at the cache before the load is let go.
         for _ in range(5):
@@ -111,7 +110,7 @@ async def test_repeated_reads_are_cache_hits_in_metrics(
         text = (await client.get("/metrics")).text
         for line in text.splitlines():
             if line.startswith(
-                'coursegate_cache_lookups_total{keyspace="course_details",result="hit"}'
+                'coursegate_cache_lookups_total{keyspace="course_snapshot",result="hit"}'
             ):
                 return float(line.split()[-1])
         return 0.0

@@ -1,0 +1,166 @@
+"""The in-process catalog snapshot: it answers as the catalog database does, reads its own
+writes at once and another process's after a recheck, and keeps serving when the database
+does not answer."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from datetime import UTC, datetime
+
+import pytest
+
+from datasources.backends import Backends
+from datasources.cache import catalog_snapshot
+from datasources.sql.engine import DatabaseUnavailable
+from records.catalog import Category, CourseFilter, Difficulty
+from tests.factories import add_course, draft
+
+
+@pytest.fixture
+def no_periodic_recheck(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only what a test does moves the snapshot on, however slow the machine."""
+    monkeypatch.setattr(catalog_snapshot, "RECHECK_SECONDS", 3600.0)
+
+
+async def test_pages_and_counts_are_the_databases(backends: Backends) -> None:
+    kinds = itertools.product(
+        (Category.TOUCH_TYPING, Category.CODING),
+        (Difficulty.BEGINNER, Difficulty.ADVANCED),
+        ("en", "hi"),
+        (True, False),
+    )
+    courses = [
+        await add_course(
+            backends, category=category, difficulty=difficulty, language=language, is_active=active
+        )
+        for category, difficulty, language, active in kinds
+    ]
+    filters = [
+        CourseFilter(),
+        CourseFilter(active_only=False),
+        CourseFilter(category=Category.CODING),
+        CourseFilter(difficulty=Difficulty.ADVANCED, language="hi"),
+        CourseFilter(Category.TOUCH_TYPING, Difficulty.BEGINNER, "en", active_only=False),
+        CourseFilter(category=Category.KIDS),
+    ]
+    store = backends.uncached_catalog
+    for course_filter, after_id, limit in itertools.product(
+        filters, (None, courses[0].id, courses[5].id, courses[-1].id), (1, 3, 50)
+    ):
+        expected = await store.list_courses(course_filter, after_id, limit)
+        assert await backends.catalog.list_courses(course_filter, after_id, limit) == expected
+    assert await backends.catalog.category_counts() == await store.category_counts()
+    assert await backends.catalog.get_course_by_slug(courses[3].slug) == courses[3]
+
+
+@pytest.mark.usefixtures("no_periodic_recheck")
+async def test_another_processs_write_shows_after_a_recheck(backends: Backends) -> None:
+    course = await add_course(backends, title="Before")
+    assert (await backends.catalog.get_courses([course.id]))[course.id].title == "Before"
+    # Written past this process's snapshot, as another gateway process writes.
+    await backends.uncached_catalog.update_course(
+        course.id, {"title": "After", "is_active": False}, datetime.now(UTC)
+    )
+    assert (await backends.catalog.get_courses([course.id]))[course.id].title == "Before"
+    backends.catalog.recheck()
+    assert (await backends.catalog.get_courses([course.id]))[course.id].title == "After"
+    assert await backends.catalog.list_courses(CourseFilter(), None, 10) == []
+    assert await backends.catalog.category_counts() == []
+
+
+@pytest.mark.usefixtures("no_periodic_recheck")
+async def test_this_processs_writes_show_at_once(backends: Backends) -> None:
+    first = await add_course(backends, category=Category.CODING)
+    assert await backends.catalog.list_courses(CourseFilter(), None, 10) == [first]
+    second = await add_course(backends, category=Category.CODING)
+    renamed = await backends.catalog.update_course(
+        first.id, {"slug": "renamed", "category": "kids"}, datetime.now(UTC)
+    )
+    assert renamed is not None
+    assert await backends.catalog.list_courses(CourseFilter(), None, 10) == [renamed, second]
+    assert await backends.catalog.get_course_by_slug("renamed") == renamed
+    counts = {
+        count.category: count.course_count for count in await backends.catalog.category_counts()
+    }
+    assert counts == {Category.CODING: 1, Category.KIDS: 1}
+
+
+@pytest.mark.usefixtures("no_periodic_recheck")
+async def test_a_course_newer_than_the_snapshot_is_read_behind_it(backends: Backends) -> None:
+    await backends.catalog.list_courses(CourseFilter(), None, 1)
+    newer = await backends.uncached_catalog.create_course(draft(), datetime.now(UTC))
+    assert await backends.catalog.get_courses([newer.id, 987_654]) == {newer.id: newer}
+    assert await backends.catalog.get_course_by_slug(newer.slug) == newer
+
+
+async def test_a_write_during_a_load_is_kept_and_the_next_read_loads_again(
+    backends: Backends,
+) -> None:
+    store = backends.uncached_catalog
+    original = store.all_courses
+    loads = 0
+    read, release = asyncio.Event(), asyncio.Event()
+
+    async def held_after_reading():  # type: ignore[no-untyped-def]
+        nonlocal loads
+        loads += 1
+        result = await original()
+        read.set()
+        await release.wait()
+        return result
+
+    store.all_courses = held_after_reading  # type: ignore[method-assign]
+    try:
+        loading = asyncio.ensure_future(backends.catalog.list_courses(CourseFilter(), None, 10))
+        await read.wait()
+        written = await add_course(backends)  # committed after the load read the catalog
+        release.set()
+        assert await loading == [written]
+        assert await backends.catalog.list_courses(CourseFilter(), None, 10) == [written]
+    finally:
+        store.all_courses = original  # type: ignore[method-assign]
+    assert loads == 2
+
+
+@pytest.mark.usefixtures("no_periodic_recheck")
+async def test_seeding_moves_the_version_on(backends: Backends) -> None:
+    store = backends.uncached_catalog
+    assert await backends.catalog.list_courses(CourseFilter(), None, 10) == []
+    before = await store.catalog_version()
+    await store.bulk_insert_courses([draft(), draft()], datetime.now(UTC))
+    assert await store.catalog_version() == before + 1
+    backends.catalog.recheck()
+    assert len(await backends.catalog.list_courses(CourseFilter(), None, 10)) == 2
+
+
+async def test_the_last_snapshot_is_served_while_the_database_does_not_answer(
+    backends: Backends,
+) -> None:
+    course = await add_course(backends)
+    assert await backends.catalog.list_courses(CourseFilter(), None, 10) == [course]
+    store = backends.uncached_catalog
+
+    async def unavailable() -> int:
+        raise DatabaseUnavailable("catalog", "connection refused", 1.0)
+
+    store.catalog_version = unavailable  # type: ignore[method-assign]
+    try:
+        backends.catalog.recheck()
+        assert await backends.catalog.list_courses(CourseFilter(), None, 10) == [course]
+    finally:
+        del store.catalog_version
+
+
+@pytest.mark.usefixtures("no_periodic_recheck")
+async def test_a_new_generation_is_given_only_with_the_courses_it_stands_for(
+    backends: Backends,
+) -> None:
+    course = await add_course(backends, title="Before")
+    assert (await backends.catalog.get_courses([course.id]))[course.id].title == "Before"
+    before = await backends.catalog.generation()
+    # Another process writes, then retires what was built from the catalog before.
+    await backends.uncached_catalog.update_course(course.id, {"title": "After"}, datetime.now(UTC))
+    await backends.catalog.cached.invalidate([course.id])
+    assert await backends.catalog.generation() != before
+    assert (await backends.catalog.get_courses([course.id]))[course.id].title == "After"
