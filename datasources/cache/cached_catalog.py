@@ -1,34 +1,23 @@
-"""Cache-aside in front of the catalog store.
+"""Cache-aside in front of the catalog store, behind each process's catalog snapshot.
 
-Details live under `course:{id}:details`. Lists and category counts live under keys that
-carry the catalog generation, so one increment after any catalog write retires them all.
+Details live under `course:{id}:details`, read for the ids a snapshot does not hold yet. The
+catalog generation moves on after every catalog change (and content change), retiring what
+the response caches built before it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from datasources.cache.base import Cache
 from datasources.cache.cache_aside import CachedById
-from datasources.cache.codec import (
-    decode_category_counts,
-    decode_course,
-    decode_courses,
-    encode_category_counts,
-    encode_course,
-    encode_courses,
-)
-from datasources.cache.metrics import record_lookups
-from datasources.cache.single_flight import SingleFlight
+from datasources.cache.codec import decode_course, encode_course
 from datasources.sql.catalog_store import SqlCatalogStore
-from records.catalog import CategoryCount, Course, CourseDraft, CourseFilter
+from records.catalog import Course, CourseDraft
 
 DETAILS_TTL_SECONDS = 3600
-LIST_TTL_SECONDS = 3600
 _GENERATION_KEY = "catalog:generation"
-
-_BytesLoader = Callable[[list[str]], Awaitable[dict[str, bytes]]]
 
 
 def details_key(course_id: int) -> str:
@@ -42,7 +31,6 @@ class CachedCatalog:
         self._details: CachedById[Course] = CachedById(
             cache, "course_details", details_key, encode_course, decode_course, DETAILS_TTL_SECONDS
         )
-        self._list_flight: SingleFlight[str, bytes] = SingleFlight()
 
     async def get_courses(self, ids: Sequence[int]) -> dict[int, Course]:
         return await self._details.get_many(ids, self.store.get_courses)
@@ -50,40 +38,6 @@ class CachedCatalog:
     async def get_course_by_slug(self, slug: str) -> Course | None:
         # Rare next to lookups by id, and a slug-to-id cache would need its own invalidation.
         return await self.store.get_course_by_slug(slug)
-
-    async def list_courses(
-        self, course_filter: CourseFilter, after_id: int | None, limit: int
-    ) -> list[Course]:
-        generation = await self._cache.get_counter(_GENERATION_KEY)
-        key = (
-            f"catalog:g{generation}:list:{course_filter.category}:{course_filter.difficulty}:"
-            f"{course_filter.language}:{int(course_filter.active_only)}:{after_id}:{limit}"
-        )
-
-        async def load(keys: list[str]) -> dict[str, bytes]:
-            raw = encode_courses(await self.store.list_courses(course_filter, after_id, limit))
-            await self._cache.set_many({key: raw}, LIST_TTL_SECONDS)
-            return {key: raw}
-
-        return decode_courses(await self._cached_bytes("catalog_list", key, load))
-
-    async def category_counts(self) -> list[CategoryCount]:
-        generation = await self._cache.get_counter(_GENERATION_KEY)
-        key = f"catalog:g{generation}:categories"
-
-        async def load(keys: list[str]) -> dict[str, bytes]:
-            raw = encode_category_counts(await self.store.category_counts())
-            await self._cache.set_many({key: raw}, LIST_TTL_SECONDS)
-            return {key: raw}
-
-        return decode_category_counts(await self._cached_bytes("categories", key, load))
-
-    async def _cached_bytes(self, keyspace: str, key: str, load: _BytesLoader) -> bytes:
-        (raw,) = await self._cache.get_many([key])
-        record_lookups(keyspace, int(raw is not None), int(raw is None))
-        if raw is None:
-            raw = (await self._list_flight.load_many([key], load))[key]
-        return raw
 
     async def create_course(self, draft: CourseDraft, now: datetime) -> Course:
         course = await self.store.create_course(draft, now)
@@ -102,6 +56,6 @@ class CachedCatalog:
         return await self._cache.get_counter(_GENERATION_KEY)
 
     async def invalidate(self, course_ids: Sequence[int]) -> None:
-        """After a committed catalog change: drop details, retire every list."""
+        """After a committed catalog change: drop details, move the generation on."""
         await self._details.forget(course_ids)
         await self._cache.incr(_GENERATION_KEY)

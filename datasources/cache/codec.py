@@ -7,7 +7,7 @@ from typing import Any
 
 import orjson
 
-from records.catalog import Category, CategoryCount, Course, Difficulty
+from records.catalog import Category, Course, Difficulty
 from records.subscriptions import Subscription, SubscriptionStatus
 
 
@@ -59,22 +59,6 @@ def encode_course(course: Course) -> bytes:
 
 def decode_course(raw: bytes) -> Course:
     return _course_from_dict(orjson.loads(raw))
-
-
-def encode_courses(courses: list[Course]) -> bytes:
-    return orjson.dumps([_course_dict(c) for c in courses])
-
-
-def decode_courses(raw: bytes) -> list[Course]:
-    return [_course_from_dict(item) for item in orjson.loads(raw)]
-
-
-def encode_category_counts(counts: list[CategoryCount]) -> bytes:
-    return orjson.dumps([[c.category.value, c.course_count] for c in counts])
-
-
-def decode_category_counts(raw: bytes) -> list[CategoryCount]:
-    return [CategoryCount(Category(name), count) for name, count in orjson.loads(raw)]
 
 
 def encode_subscriptions(subscriptions: list[Subscription]) -> bytes:
