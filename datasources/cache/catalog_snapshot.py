@@ -182,3 +182,9 @@ class CatalogSnapshot:
         else:
             self._courses = _Courses.of(version, courses)
             self._recheck_at = checked_at + RECHECK_SECONDS
+        log.info(
+            "catalog snapshot at version %s: %d courses, loaded in %.0f ms",
+            version,
+            len(courses),
+            (time.monotonic() - checked_at) * 1000,
+        )
