@@ -14,7 +14,7 @@ from datasources.backends import Backends
 from datasources.cache import catalog_snapshot
 from datasources.sql.engine import DatabaseUnavailable
 from records.catalog import Category, CourseFilter, Difficulty
-from tests.factories import add_course, draft
+from tests.factories import add_course, add_courses, draft
 
 
 @pytest.fixture
@@ -94,33 +94,68 @@ async def test_a_course_newer_than_the_snapshot_is_read_behind_it(backends: Back
     assert await backends.catalog.get_course_by_slug(newer.slug) == newer
 
 
-async def test_a_write_during_a_load_is_kept_and_the_next_read_loads_again(
+async def test_a_write_during_the_first_load_shows_when_the_write_returns(
     backends: Backends,
 ) -> None:
     store = backends.uncached_catalog
-    original = store.all_courses
-    loads = 0
+    original = store.courses_changed_since
     read, release = asyncio.Event(), asyncio.Event()
 
-    async def held_after_reading():  # type: ignore[no-untyped-def]
-        nonlocal loads
-        loads += 1
-        result = await original()
+    async def held_after_reading(version):  # type: ignore[no-untyped-def]
+        result = await original(version)
         read.set()
         await release.wait()
         return result
 
-    store.all_courses = held_after_reading  # type: ignore[method-assign]
+    original_create = store.create_course
+    committed = asyncio.Event()
+
+    async def create_noting_the_commit(draft, now):  # type: ignore[no-untyped-def]
+        course = await original_create(draft, now)
+        committed.set()
+        return course
+
+    store.courses_changed_since = held_after_reading  # type: ignore[method-assign]
+    store.create_course = create_noting_the_commit  # type: ignore[method-assign]
     try:
         loading = asyncio.ensure_future(backends.catalog.list_courses(CourseFilter(), None, 10))
         await read.wait()
-        written = await add_course(backends)  # committed after the load read the catalog
+        writing = asyncio.ensure_future(add_course(backends))
+        await committed.wait()  # after the load read the catalog, before it holds what it read
         release.set()
-        assert await loading == [written]
-        assert await backends.catalog.list_courses(CourseFilter(), None, 10) == [written]
+        written = await writing
+        assert await loading == []
     finally:
-        store.all_courses = original  # type: ignore[method-assign]
-    assert loads == 2
+        del store.courses_changed_since, store.create_course
+    assert await backends.catalog.list_courses(CourseFilter(), None, 10) == [written]
+
+
+@pytest.mark.usefixtures("no_periodic_recheck")
+async def test_after_the_first_load_only_changed_courses_are_read(backends: Backends) -> None:
+    courses = await add_courses(backends, 5)
+    assert await backends.catalog.list_courses(CourseFilter(), None, 10) == courses
+    store = backends.uncached_catalog
+    original = store.courses_changed_since
+    read: list[list[int]] = []
+
+    async def recording(version):  # type: ignore[no-untyped-def]
+        current, changed = await original(version)
+        read.append([course.id for course in changed])
+        return current, changed
+
+    store.courses_changed_since = recording  # type: ignore[method-assign]
+    try:
+        await store.update_course(courses[2].id, {"title": "Changed"}, datetime.now(UTC))
+        backends.catalog.recheck()
+        page = await backends.catalog.list_courses(CourseFilter(), None, 10)
+        backends.catalog.recheck()
+        assert await backends.catalog.list_courses(CourseFilter(), None, 10) == page
+    finally:
+        del store.courses_changed_since
+    assert read == [[courses[2].id]]  # and nothing when the version had not moved
+    assert [course.title for course in page] == [
+        "Changed" if course.id == courses[2].id else course.title for course in courses
+    ]
 
 
 @pytest.mark.usefixtures("no_periodic_recheck")

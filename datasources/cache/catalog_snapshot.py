@@ -1,19 +1,20 @@
 """Every course in this process's memory, so that a catalog page, a course by id or slug and
 the category counts cost no round trip, with the cache on or off.
 
-The snapshot follows the catalog version (`SqlCatalogStore.catalog_version`, bumped in the
-transaction of every catalog write): it is read again at most every RECHECK_SECONDS, by one
-caller while the others go on with the snapshot they have, and the whole catalog is loaded
-again when the version has moved. A write through this process goes into the snapshot at once,
-so a process reads its own writes; another process's write shows within RECHECK_SECONDS.
-An id or slug the snapshot does not hold (newer than it, or not there) is asked of the cached
-catalog behind it.
+The snapshot follows the catalog version (`SqlCatalogStore.catalog_version`, moved on in the
+transaction of every catalog write, which also marks the courses it changed with it): the
+version is read again at most every RECHECK_SECONDS, by one caller while the others go on with
+the courses there are, and when it has moved only the courses changed since are read. After a
+write through this process the snapshot catches up before the write returns, so a process reads
+its own writes; another process's write shows within RECHECK_SECONDS. An id or slug the
+snapshot does not hold (newer than it, or not there) is asked of the cached catalog behind it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import bisect
+import dataclasses
 import logging
 import time
 from collections import Counter
@@ -27,7 +28,6 @@ from datasources.sql.catalog_store import SqlCatalogStore
 from records.catalog import CategoryCount, Course, CourseDraft, CourseFilter
 
 RECHECK_SECONDS = 1.0
-_UNKNOWN_VERSION = -1  # never a stored version: the next check loads
 
 log = logging.getLogger("coursegate.catalog_snapshot")
 
@@ -52,8 +52,12 @@ class _Courses:
             [CategoryCount(category, active[category]) for category in sorted(active)],
         )
 
-    def with_course(self, course: Course) -> _Courses:
-        return _Courses.of(self.version, {**self.by_id, course.id: course}.values())
+    def changed(self, version: int, courses: Sequence[Course]) -> _Courses:
+        if not courses:
+            return dataclasses.replace(self, version=version)
+        return _Courses.of(
+            version, {**self.by_id, **{course.id: course for course in courses}}.values()
+        )
 
     def page(self, course_filter: CourseFilter, after_id: int | None, limit: int) -> list[Course]:
         found: list[Course] = []
@@ -82,7 +86,6 @@ class CatalogSnapshot:
         self._recheck_at = 0.0
         self._first_load = asyncio.Lock()
         self._checking = asyncio.Lock()
-        self._written_while_loading: list[Course] | None = None
 
     @property
     def store(self) -> SqlCatalogStore:
@@ -110,22 +113,23 @@ class CatalogSnapshot:
         return list((await self._current()).category_counts)
 
     async def create_course(self, draft: CourseDraft, now: datetime) -> Course:
-        return self._wrote(await self.cached.create_course(draft, now))
+        course = await self.cached.create_course(draft, now)
+        await self.catch_up()
+        return course
 
     async def update_course(
         self, course_id: int, changes: Mapping[str, object], now: datetime
     ) -> Course | None:
         course = await self.cached.update_course(course_id, changes, now)
-        return None if course is None else self._wrote(course)
+        await self.catch_up()
+        return course
 
     async def generation(self) -> int:
         """The catalog generation, returned once the snapshot has caught up with the catalog
         as it was when the generation was read: what is built from the snapshot after this
         returns is at least as new as the generation it is filed under."""
         generation = await self.cached.generation()
-        if self._courses is not None:
-            async with self._checking:
-                await self._check()
+        await self.catch_up()
         return generation
 
     async def invalidate(self, course_ids: Sequence[int]) -> None:
@@ -135,12 +139,13 @@ class CatalogSnapshot:
         """The next read asks for the catalog version again."""
         self._recheck_at = 0.0
 
-    def _wrote(self, course: Course) -> Course:
-        if self._written_while_loading is not None:
-            self._written_while_loading.append(course)
-        if self._courses is not None:
-            self._courses = self._courses.with_course(course)
-        return course
+    async def catch_up(self) -> None:
+        """Holds every change committed before this call when it returns (unless the catalog
+        database does not answer)."""
+        if self._courses is None:
+            await self._current()  # a load already under way may have read before the change
+        async with self._checking:
+            await self._check()
 
     async def _current(self) -> _Courses:
         if self._courses is None:
@@ -155,36 +160,26 @@ class CatalogSnapshot:
         return self._courses
 
     async def _check(self) -> None:
-        assert self._courses is not None
+        courses = self._courses
+        assert courses is not None
+        checked_at = time.monotonic()
         try:
-            if await self.store.catalog_version() != self._courses.version:
-                await self._load()
-            else:
-                self._recheck_at = time.monotonic() + RECHECK_SECONDS
+            if await self.store.catalog_version() != courses.version:
+                version, changed = await self.store.courses_changed_since(courses.version)
+                self._courses = courses.changed(version, changed)
         except Exception as error:
             # Until the catalog database answers again, the courses it last gave are served.
             log.warning("catalog snapshot not refreshed (%s)", type(error).__name__)
-            self._recheck_at = time.monotonic() + RECHECK_SECONDS
+        self._recheck_at = checked_at + RECHECK_SECONDS
 
     async def _load(self) -> None:
-        checked_at = time.monotonic()
-        written: list[Course] = []
-        self._written_while_loading = written
-        try:
-            version, courses = await self.store.all_courses()
-        finally:
-            self._written_while_loading = None
-        if written:
-            # This process's writes during the read may be missing from it: they go on top, and
-            # the next read loads again, since one may also be older than what was read.
-            self._courses = _Courses.of(_UNKNOWN_VERSION, [*courses, *written])
-            self._recheck_at = 0.0
-        else:
-            self._courses = _Courses.of(version, courses)
-            self._recheck_at = checked_at + RECHECK_SECONDS
+        loaded_at = time.monotonic()
+        version, courses = await self.store.courses_changed_since(None)
+        self._courses = _Courses.of(version, courses)
+        self._recheck_at = loaded_at + RECHECK_SECONDS
         log.info(
             "catalog snapshot at version %s: %d courses, loaded in %.0f ms",
             version,
             len(courses),
-            (time.monotonic() - checked_at) * 1000,
+            (time.monotonic() - loaded_at) * 1000,
         )

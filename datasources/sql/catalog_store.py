@@ -77,6 +77,11 @@ _INSERT_COURSE = (
     " tags, price_paise, currency, validity_days, is_active, created_at, updated_at)"
     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
+_INSERT_SEEDED_COURSE = (
+    "INSERT INTO typing_courses (slug, title, description, category, difficulty, language,"
+    " tags, price_paise, currency, validity_days, is_active, created_at, updated_at, changed_in)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
 _FALLBACK_ORDER = {
     SearchSort.RELEVANCE: "id",
     SearchSort.POPULAR: "id",
@@ -86,9 +91,14 @@ _FALLBACK_ORDER = {
 }
 
 
-async def _bump_version(executor: SqlExecutor) -> None:
-    # One row: catalog writers queue on it, which their rate (an admin's) allows.
-    await executor.execute("UPDATE catalog_version SET version = version + 1 WHERE id = 1")
+async def _next_version(tx: SqlExecutor) -> int:
+    """The catalog version this transaction's changes are in. One row: catalog writers queue
+    on it until they commit (their rate, an admin's, allows it), so a reader that sees a
+    version sees every change in it and before it."""
+    await tx.execute("UPDATE catalog_version SET version = version + 1 WHERE id = 1")
+    row = await tx.fetch_one("SELECT version FROM catalog_version WHERE id = 1")
+    assert row is not None, "catalog_version has its row from its migration on"
+    return int(row[0])
 
 
 def _escape_like(text: str) -> str:
@@ -145,12 +155,16 @@ class SqlCatalogStore:
         )
         return [CategoryCount(Category(row[0]), int(row[1])) for row in rows]
 
-    async def all_courses(self) -> tuple[int, list[Course]]:
-        """Every course, active or not, with the catalog version they are at least as new as
-        (read first, so a write committed between the two reads shows as a newer version)."""
-        version = await self.catalog_version()
-        rows = await self.engine.fetch_all(f"SELECT {_COLUMNS} FROM typing_courses ORDER BY id")
-        return version, [course_from_row(row) for row in rows]
+    async def courses_changed_since(self, version: int | None) -> tuple[int, list[Course]]:
+        """The courses (active or not) changed after catalog version `version` (every course
+        for None), and the version they bring a copy of the catalog up to. The version is read
+        first: a write committed between the two reads is read again next time."""
+        current = await self.catalog_version()
+        where, params = ("", ()) if version is None else (" WHERE changed_in > ?", (version,))
+        rows = await self.engine.fetch_all(
+            f"SELECT {_COLUMNS} FROM typing_courses{where} ORDER BY id", params
+        )
+        return current, [course_from_row(row) for row in rows]
 
     async def catalog_version(self) -> int:
         """Moves on with every committed catalog write (and seeding)."""
@@ -194,8 +208,11 @@ class SqlCatalogStore:
 
     async def bulk_insert_courses(self, drafts: Sequence[CourseDraft], now: datetime) -> None:
         """Seeding path: one multi-row insert per batch, no outbox (reindex builds search)."""
-        await self.engine.execute_many(_INSERT_COURSE, [_draft_params(d, now) for d in drafts])
-        await _bump_version(self.engine)
+        async with self.engine.transaction() as tx:
+            version = await _next_version(tx)
+            await tx.execute_many(
+                _INSERT_SEEDED_COURSE, [(*_draft_params(d, now), version) for d in drafts]
+            )
 
     async def enqueue_for_indexing(self, course_ids: Sequence[int], now: datetime) -> None:
         """Followers re-read these courses as after a write (e.g. one indexed from a stale read)."""
@@ -204,7 +221,12 @@ class SqlCatalogStore:
 
     async def _changed(self, tx: SqlExecutor, course_ids: Sequence[int], now: datetime) -> None:
         await self._append_events(tx, course_ids, now)
-        await _bump_version(tx)
+        version = await _next_version(tx)
+        marks = ", ".join("?" * len(course_ids))
+        await tx.execute(
+            f"UPDATE typing_courses SET changed_in = ? WHERE id IN ({marks})",
+            (version, *course_ids),
+        )
 
     async def _append_events(
         self, tx: SqlExecutor, course_ids: Sequence[int], now: datetime

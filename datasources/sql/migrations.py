@@ -530,12 +530,15 @@ CATALOG_MIGRATIONS: tuple[Migration, ...] = (
     ),
     Migration(
         15,
-        "the catalog version, bumped by every catalog write, for in-process snapshots",
+        "the catalog version and the one each course last changed in, for in-process snapshots",
         sqlite=(
             """CREATE TABLE IF NOT EXISTS catalog_version (
                 id INTEGER NOT NULL PRIMARY KEY,
                 version INTEGER NOT NULL)""",
             "INSERT OR IGNORE INTO catalog_version (id, version) VALUES (1, 1)",
+            "ALTER TABLE typing_courses ADD COLUMN changed_in INTEGER NOT NULL DEFAULT 0",
+            "CREATE INDEX IF NOT EXISTS ix_typing_courses_changed_in"
+            " ON typing_courses (changed_in)",
         ),
         mysql=(
             f"""CREATE TABLE IF NOT EXISTS catalog_version (
@@ -543,6 +546,8 @@ CATALOG_MIGRATIONS: tuple[Migration, ...] = (
                 version BIGINT NOT NULL
             ) {_MYSQL_TABLE_OPTIONS}""",
             "INSERT IGNORE INTO catalog_version (id, version) VALUES (1, 1)",
+            "ALTER TABLE typing_courses ADD COLUMN IF NOT EXISTS changed_in BIGINT NOT NULL"
+            " DEFAULT 0, ADD INDEX IF NOT EXISTS ix_typing_courses_changed_in (changed_in)",
         ),
     ),
 )
