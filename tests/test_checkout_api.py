@@ -12,6 +12,7 @@ import orjson
 import pytest
 
 from datasources.backends import Backends
+from datasources.cache import catalog_snapshot
 from datasources.payments.sandbox import SandboxProvider, SandboxSettings
 from datasources.payments.signatures import payment_signature, webhook_signature
 from datasources.payments.webhooks import EVENT_ID_HEADER, SIGNATURE_HEADER
@@ -146,6 +147,26 @@ async def test_start_checkout_returns_what_checkout_needs_once_per_key(
     provider_order = await sandbox.fetch_order(order["orderId"])
     assert provider_order.notes == {"user_id": "7", "course_id": str(course.id)}
     assert provider_order.amount_paise == course.price_paise
+
+
+async def test_checkout_charges_the_price_of_now_and_refuses_a_retired_course(
+    client: httpx.AsyncClient,
+    backends: Backends,
+    sandbox: SandboxProvider,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(catalog_snapshot, "RECHECK_SECONDS", 3600.0)
+    repriced = await _course(backends, "repriced")
+    retired = await _course(backends, "retired-now")
+    assert (await backends.catalog.get_courses([repriced.id]))[repriced.id].price_paise == 49_900
+    # Written by another process: this one's catalog in memory has not seen it yet.
+    now = datetime.now(UTC)
+    await backends.uncached_catalog.update_course(repriced.id, {"price_paise": 59_900}, now)
+    await backends.uncached_catalog.update_course(retired.id, {"is_active": False}, now)
+
+    started = await _start(client, 7, repriced.id, "after-repricing")
+    assert started["order"]["amount"] == 59_900
+    assert (await _start(client, 7, retired.id, "after-retiring"))["__typename"] == "NotFound"
 
 
 class GatedSandbox(SandboxProvider):

@@ -46,6 +46,9 @@ async def start_checkout(
     existing = await orders.find_by_key(user_id, idempotency_key)
     if existing is not None:
         return _same_attempt(existing, course_id, key_id)
+    # The price charged and whether the course is still sold are read as of now, not as this
+    # process's catalog last saw them (up to a second ago).
+    await ctx.backends.catalog.catch_up()
     course = await ctx.loaders.course.load(course_id)
     if course is None or not course.is_active:
         return not_found("course")
