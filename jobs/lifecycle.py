@@ -157,7 +157,7 @@ class _JobRun:
         return all(self._progress[shard].finished for shard in shards)
 
     async def _course(self) -> Course:
-        courses = await self._backends.catalog.get_courses([self._course_id])
+        courses = await self._backends.uncached_catalog.get_courses([self._course_id])
         if self._course_id not in courses:
             raise CourseGone(self._course_id)
         return courses[self._course_id]

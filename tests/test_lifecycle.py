@@ -13,6 +13,7 @@ import pytest
 
 import cli
 from datasources.backends import Backends, open_backends
+from datasources.cache import catalog_snapshot
 from datasources.payments.sandbox import SandboxProvider
 from datasources.sql.subscription_store import COLUMNS, subscription_from_row
 from jobs.lifecycle import LifecycleRunner
@@ -238,6 +239,32 @@ async def test_a_validity_change_keeps_every_extension_and_renewal(
     await _run_job(client, backends, _CHANGE_VALIDITY, course=str(course.id), days=7)
     shorter = {row.user_id: row for row in await course_rows(backends, course.id)}
     assert shorter[renewed].expires_at == shorter[renewed].enrolled_at + timedelta(days=7 + 40)
+
+
+async def test_a_job_run_by_another_process_reads_the_validity_of_now(
+    client: httpx.AsyncClient,
+    backends: Backends,
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(catalog_snapshot, "RECHECK_SECONDS", 3600.0)
+    course = await add_course(backends, validity_days=30)
+    await seed(backends, course, range(1, 41), timedelta(days=30))
+    other_process = await open_backends(settings)
+    try:
+        # Its catalog in memory holds the course as it was before the change.
+        assert (await other_process.catalog.get_courses([course.id]))[course.id].validity_days == 30
+        body = await graphql(
+            client, _CHANGE_VALIDITY, {"course": str(course.id), "days": 90}, ADMIN
+        )
+        job_id = int(body["data"]["changeCourseValidity"]["job"]["id"])
+        finished = await LifecycleRunner(other_process, batch_size=16).run_once(job_id)
+    finally:
+        await other_process.close()
+    assert finished is not None and finished.state is JobState.DONE
+    rows = await course_rows(backends, course.id)
+    assert len(rows) == 40
+    assert all(r.expires_at == r.enrolled_at + timedelta(days=90) for r in rows)
 
 
 async def test_lifetime_validity_clears_every_expiry(
