@@ -25,7 +25,7 @@ import orjson
 from bench.operations import CATALOG_QUERY, DETAILS_QUERY, SUBSCRIPTIONS_QUERY
 from datasources.backends import open_backends
 from domain.rate_limits import Budgets
-from gateway import create_app
+from gateway import create_app, settle
 from jobs.demo_data import DEMO_USERS
 from jobs.seed import seed_demo
 from records.catalog import CourseFilter
@@ -99,6 +99,7 @@ async def _main(requests: int, rounds: int) -> None:
             await backends.migrate()
             await seed_demo(backends)
             app: App = create_app(settings, backends)
+            await settle(backends)  # as the gateway's start does
             json = [(b"content-type", b"application/json")]
             token = issue_token(JWT_SECRET, DEMO_USERS[0]).encode()
             (course,) = await backends.uncached_catalog.list_courses(CourseFilter(), None, 1)

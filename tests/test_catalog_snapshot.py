@@ -199,3 +199,21 @@ async def test_a_new_generation_is_given_only_with_the_courses_it_stands_for(
     await backends.catalog.cached.invalidate([course.id])
     assert await backends.catalog.generation() != before
     assert (await backends.catalog.get_courses([course.id]))[course.id].title == "After"
+
+
+async def test_a_start_without_the_database_leaves_the_load_to_the_first_read(
+    backends: Backends,
+) -> None:
+    course = await backends.uncached_catalog.create_course(draft(), datetime.now(UTC))
+    store = backends.uncached_catalog
+
+    async def unavailable(version: int | None) -> tuple[int, list[object]]:
+        raise DatabaseUnavailable("catalog", "connection refused", 1.0)
+
+    store.courses_changed_since = unavailable  # type: ignore[method-assign,assignment]
+    try:
+        assert await backends.catalog.load() is False
+    finally:
+        del store.courses_changed_since
+    assert await backends.catalog.list_courses(CourseFilter(), None, 10) == [course]
+    assert await backends.catalog.load() is True

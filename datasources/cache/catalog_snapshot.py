@@ -135,6 +135,16 @@ class CatalogSnapshot:
     async def invalidate(self, course_ids: Sequence[int]) -> None:
         await self.cached.invalidate(course_ids)
 
+    async def load(self) -> bool:
+        """Reads the catalog now if it has not been (a process's start); False, logged, when
+        the database does not answer, and the first read tries again."""
+        try:
+            await self._current()
+        except Exception as error:
+            log.warning("catalog not loaded at start (%s); the first read loads it", error)
+            return False
+        return True
+
     def recheck(self) -> None:
         """The next read asks for the catalog version again."""
         self._recheck_at = 0.0
