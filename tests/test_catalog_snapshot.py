@@ -217,3 +217,24 @@ async def test_a_start_without_the_database_leaves_the_load_to_the_first_read(
         del store.courses_changed_since
     assert await backends.catalog.list_courses(CourseFilter(), None, 10) == [course]
     assert await backends.catalog.load() is True
+
+
+async def test_a_write_that_committed_returns_though_the_snapshot_cannot_catch_up(
+    backends: Backends,
+) -> None:
+    store = backends.uncached_catalog
+
+    async def unavailable(*_: object) -> int:
+        raise DatabaseUnavailable("catalog", "connection refused", 1.0)
+
+    for loaded in (False, True):
+        if loaded:
+            await backends.catalog.list_courses(CourseFilter(), None, 10)
+        store.courses_changed_since = unavailable  # type: ignore[method-assign,assignment]
+        store.catalog_version = unavailable  # type: ignore[method-assign]
+        try:
+            written = await add_course(backends)
+        finally:
+            del store.courses_changed_since, store.catalog_version
+        backends.catalog.recheck()
+        assert written in await backends.catalog.list_courses(CourseFilter(), None, 10)

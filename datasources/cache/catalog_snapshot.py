@@ -137,11 +137,11 @@ class CatalogSnapshot:
 
     async def load(self) -> bool:
         """Reads the catalog now if it has not been (a process's start); False, logged, when
-        the database does not answer, and the first read tries again."""
+        the database does not answer, and the next read tries again."""
         try:
             await self._current()
         except Exception as error:
-            log.warning("catalog not loaded at start (%s); the first read loads it", error)
+            log.warning("catalog not loaded (%s); the next read tries again", type(error).__name__)
             return False
         return True
 
@@ -150,10 +150,12 @@ class CatalogSnapshot:
         self._recheck_at = 0.0
 
     async def catch_up(self) -> None:
-        """Holds every change committed before this call when it returns (unless the catalog
-        database does not answer)."""
-        if self._courses is None:
-            await self._current()  # a load already under way may have read before the change
+        """Holds every change committed before this call when it returns, unless the catalog
+        database does not answer: that is logged, not raised, since what called this (a write
+        that committed, say) has succeeded."""
+        # A load already under way may have read before the change: a check follows it.
+        if self._courses is None and not await self.load():
+            return
         async with self._checking:
             await self._check()
 
