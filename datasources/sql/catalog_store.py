@@ -54,7 +54,7 @@ def course_from_row(row: Row) -> Course:
     )
 
 
-def _draft_params(draft: CourseDraft, now: datetime) -> tuple[object, ...]:
+def _draft_params(draft: CourseDraft, now: datetime, version: int) -> tuple[object, ...]:
     return (
         draft.slug,
         draft.title,
@@ -69,15 +69,11 @@ def _draft_params(draft: CourseDraft, now: datetime) -> tuple[object, ...]:
         1 if draft.is_active else 0,
         now,
         now,
+        version,
     )
 
 
 _INSERT_COURSE = (
-    "INSERT INTO typing_courses (slug, title, description, category, difficulty, language,"
-    " tags, price_paise, currency, validity_days, is_active, created_at, updated_at)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-)
-_INSERT_SEEDED_COURSE = (
     "INSERT INTO typing_courses (slug, title, description, category, difficulty, language,"
     " tags, price_paise, currency, validity_days, is_active, created_at, updated_at, changed_in)"
     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
@@ -178,8 +174,9 @@ class SqlCatalogStore:
     async def create_course(self, draft: CourseDraft, now: datetime) -> Course:
         try:
             async with self.engine.transaction() as tx:
-                course_id = await tx.insert(_INSERT_COURSE, _draft_params(draft, now))
-                await self._changed(tx, [course_id], now)
+                version = await _next_version(tx)
+                course_id = await tx.insert(_INSERT_COURSE, _draft_params(draft, now, version))
+                await self._append_events(tx, [course_id], now)
                 return await self._read_in(tx, course_id)
         except IntegrityViolation as error:
             raise SlugTaken(draft.slug) from error
@@ -210,9 +207,7 @@ class SqlCatalogStore:
         """Seeding path: one multi-row insert per batch, no outbox (reindex builds search)."""
         async with self.engine.transaction() as tx:
             version = await _next_version(tx)
-            await tx.execute_many(
-                _INSERT_SEEDED_COURSE, [(*_draft_params(d, now), version) for d in drafts]
-            )
+            await tx.execute_many(_INSERT_COURSE, [_draft_params(d, now, version) for d in drafts])
 
     async def enqueue_for_indexing(self, course_ids: Sequence[int], now: datetime) -> None:
         """Followers re-read these courses as after a write (e.g. one indexed from a stale read)."""
