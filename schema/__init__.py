@@ -7,6 +7,9 @@ case in `resolvers/` (which reaches loaders and datasources), never a loader or 
 
 from __future__ import annotations
 
+from typing import Any
+
+from graphql.execution import Executor
 from strawberry.extensions import (
     AddValidationRules,
     MaxTokensLimiter,
@@ -17,6 +20,7 @@ from strawberry.extensions import (
 from schema.demand_control import DemandControl, KnownCosts
 from schema.document_limits import document_limit_rules
 from schema.error_log import ErrorLoggingSchema, LineBudget, MaskBugs, RequestErrorLog
+from schema.execution.executor import PlannedExecutor
 from schema.roots import Mutation, Query
 
 MAX_DEPTH = 10
@@ -31,14 +35,18 @@ CLIENT_ERROR_WINDOW_SECONDS = 10.0
 _LIMIT_RULES = document_limit_rules(MAX_DEPTH, MAX_ALIASES)
 
 
-def build_schema(max_query_cost: int = 0) -> ErrorLoggingSchema:
-    """`max_query_cost`: the most a request's estimated cost may be (0: no limit)."""
+def build_schema(
+    max_query_cost: int = 0, executor: type[Executor[Any]] = PlannedExecutor
+) -> ErrorLoggingSchema:
+    """`max_query_cost`: the most a request's estimated cost may be (0: no limit).
+    `executor`: the tests' differential runs pass graphql-core's own (strawberry's)."""
     known_costs = KnownCosts()
     budget = LineBudget(CLIENT_ERROR_LINES, CLIENT_ERROR_WINDOW_SECONDS)
     return ErrorLoggingSchema(
         error_log=RequestErrorLog(budget),
         query=Query,
         mutation=Mutation,
+        execution_context_class=executor,
         # Factories: strawberry builds fresh extension instances per request (the
         # parse and validation caches themselves are shared at module level).
         extensions=[
