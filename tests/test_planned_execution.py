@@ -51,8 +51,8 @@ CALLERS = {
     "admin": Principal(ADMIN_ID, is_admin=True),
 }
 NOW = datetime(2026, 12, 8, 12, 0, tzinfo=UTC)
-EMBEDDED_EXAMPLES = 300
-MARIADB_EXAMPLES = 150
+EMBEDDED_EXAMPLES = 200
+MARIADB_EXAMPLES = 100
 
 COURSE_CARD = (
     "fragment CourseCard on Course { id title category difficulty price validityDays isFree }"
@@ -218,3 +218,20 @@ async def test_generated_queries_mariadb(
     backends: Backends, seeded: Seeded, data: st.DataObject
 ) -> None:
     await _differential(backends, seeded, data)
+
+
+async def test_each_set_of_skip_and_include_values_is_planned_for_itself(
+    backends: Backends, seeded: Seeded, no_new_fallbacks: None
+) -> None:
+    """A plan holds for the values its `@skip`/`@include` read: the same document with the
+    other values must not be answered from the first one's plan."""
+    document, _ = DOCUMENTS["skip and include from variables"]
+    selected: set[tuple[str, ...]] = set()
+    for a in (False, True):
+        for b in (False, True):
+            variables = {"a": a, "b": b}
+            await _assert_same(backends, document, variables)
+            answer = await _answer(PLANNED, backends, document, variables, None)
+            node = answer["data"]["courses"]["edges"][0]["node"]
+            selected.add(tuple(node))
+    assert len(selected) == 4, selected
