@@ -189,26 +189,24 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
                 )
             resolve = step.field_def.resolve or self.field_resolver
             result = resolve(source, info, **arguments)
-            if self.is_awaitable(result):
-                return self._complete_awaitable(step, info, field_path, result)
-            completed = self._complete(step.completion, step, info, field_path, result)
-            if self.is_awaitable(completed):
-                return self._await_completed(step, field_path, completed)
         except Exception as raw_error:
             self.handle_field_error(raw_error, step.field_def.type, step.details, field_path)
             return None
-        return completed
+        return self._complete_field(step, info, field_path, result)
 
     def _complete_attribute(self, step: FieldStep, path: Path | None, value: Any) -> Any:
-        """An attribute field's value, completed as graphql-core's execute_field does."""
         field_path = Path(path, step.response_name, step.parent_type.name)
         info = None
         if step.needs_info:
             info = self.build_resolve_info(step.field_def, step.nodes, step.parent_type, field_path)
+        return self._complete_field(step, info, field_path, value)
+
+    def _complete_field(self, step: FieldStep, info: Any, field_path: Path, result: Any) -> Any:
+        """graphql-core's execute_field from the resolver's result on."""
         try:
-            if self.is_awaitable(value):
-                return self._complete_awaitable(step, info, field_path, value)
-            completed = self._complete(step.completion, step, info, field_path, value)
+            if self.is_awaitable(result):
+                return self._complete_awaitable(step, info, field_path, result)
+            completed = self._complete(step.completion, step, info, field_path, result)
             if self.is_awaitable(completed):
                 return self._await_completed(step, field_path, completed)
         except Exception as raw_error:
@@ -266,8 +264,8 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
             return self._execute_fields(completion.plan, result, path)
         if isinstance(completion, ListOf) and not self.is_async_iterable(result):
             return self._complete_list(completion, step, info, path, result)
-        # Interfaces, unions, is_type_of and async iterables: graphql-core completes them,
-        # with the field's info (the plan builds one for such a field: `needs_info`).
+        # Interfaces, unions and async iterables: graphql-core completes them, with the
+        # field's info (built for such a field: `needs_info`, or it has a resolver).
         return self.complete_value(completion.output_type, step.details, info, path, result, None)
 
     def _checked_object(

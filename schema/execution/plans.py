@@ -120,8 +120,8 @@ class FieldStep:
     # A leaf (or non-null leaf) field's completion, or None; and whether it may be null.
     leaf: Leaf | None
     nullable: bool
-    # Completing its value takes the field's info: graphql-core completes part of it (a
-    # Reference), or a type's is_type_of is called.
+    # Completing its value may take the field's info: graphql-core completes part of it (a
+    # Reference, or a list that is an async iterable), or a type's is_type_of is called.
     needs_info: bool
 
 
@@ -333,7 +333,7 @@ def _needs_info(completion: Completion) -> bool:
     if isinstance(completion, NonNull):
         return _needs_info(completion.inner)
     if isinstance(completion, ListOf):
-        return _needs_info(completion.item)
+        return True  # an async iterable is completed by graphql-core
     if isinstance(completion, Object):
         return completion.is_type_of is not None
     return isinstance(completion, Reference)
