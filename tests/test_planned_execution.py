@@ -30,6 +30,7 @@ from loaders import Loaders
 from resolvers.auth import Principal
 from resolvers.context import RequestContext
 from schema import build_schema
+from schema.error_log import ErrorLoggingSchema
 from tests.test_schema_fuzzing import (
     _FUZZ_SETTINGS,
     ADMIN_ID,
@@ -119,7 +120,7 @@ def _reference_executions() -> float:
 
 
 async def _answer(
-    executor_schema: Any,
+    schema: ErrorLoggingSchema,
     backends: Backends,
     document: str,
     variables: dict[str, Any],
@@ -133,9 +134,7 @@ async def _answer(
         client="test",
         now=NOW,
     )
-    result = await executor_schema.execute(
-        document, variable_values=variables, context_value=context
-    )
+    result = await schema.execute(document, variable_values=variables, context_value=context)
     return {
         "data": result.data,
         "errors": [error.formatted for error in result.errors or ()],
@@ -206,7 +205,7 @@ async def _differential(backends: Backends, seeded: Seeded, data: st.DataObject)
 @hypothesis_settings(_FUZZ_SETTINGS, max_examples=EMBEDDED_EXAMPLES)
 @given(data=st.data())
 async def test_generated_queries_embedded(
-    backends: Backends, seeded: Seeded, data: st.DataObject
+    backends: Backends, seeded: Seeded, no_new_fallbacks: None, data: st.DataObject
 ) -> None:
     await _differential(backends, seeded, data)
 
@@ -215,7 +214,7 @@ async def test_generated_queries_embedded(
 @hypothesis_settings(_FUZZ_SETTINGS, max_examples=MARIADB_EXAMPLES)
 @given(data=st.data())
 async def test_generated_queries_mariadb(
-    backends: Backends, seeded: Seeded, data: st.DataObject
+    backends: Backends, seeded: Seeded, no_new_fallbacks: None, data: st.DataObject
 ) -> None:
     await _differential(backends, seeded, data)
 
