@@ -21,7 +21,7 @@ from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from typing import Any, cast
 
-from graphql import ExecutionResult, GraphQLError, Undefined
+from graphql import ExecutionResult, GraphQLError, GraphQLOutputType, Undefined
 from graphql.execution.executor import collect_iterator_awaitables, invalid_return_type_error
 from graphql.execution.values import get_argument_values
 from graphql.pyutils import Path, gather_with_cancel, is_iterable
@@ -205,10 +205,12 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
         """graphql-core's execute_field from the resolver's result on."""
         try:
             if self.is_awaitable(result):
-                return self._complete_awaitable(step, info, field_path, result)
+                return self._complete_awaited(
+                    step.completion, step.field_def.type, step, info, field_path, result
+                )
             completed = self._complete(step.completion, step, info, field_path, result)
             if self.is_awaitable(completed):
-                return self._await_completed(step, field_path, completed)
+                return self._await_completed(step.field_def.type, step, field_path, completed)
         except Exception as raw_error:
             self.handle_field_error(raw_error, step.field_def.type, step.details, field_path)
             return None
@@ -218,24 +220,35 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
         field_path = Path(path, step.response_name, step.parent_type.name)
         self.handle_field_error(raw_error, step.field_def.type, step.details, field_path)
 
-    async def _complete_awaitable(
-        self, step: FieldStep, info: Any, path: Path, result: Awaitable[Any]
+    async def _complete_awaited(
+        self,
+        completion: Completion,
+        output_type: GraphQLOutputType,
+        step: FieldStep,
+        info: Any,
+        path: Path,
+        result: Awaitable[Any],
     ) -> Any:
+        """graphql-core's complete_awaitable_value (a field) and
+        complete_awaitable_list_item_value (an item), `output_type` being the field's or the
+        item's."""
         try:
             resolved = await result
-            completed = self._complete(step.completion, step, info, path, resolved)
+            completed = self._complete(completion, step, info, path, resolved)
             if self.is_awaitable(completed):
                 completed = await completed
         except Exception as raw_error:
-            self.handle_field_error(raw_error, step.field_def.type, step.details, path)
-            completed = None
+            self.handle_field_error(raw_error, output_type, step.details, path)
+            return None
         return completed
 
-    async def _await_completed(self, step: FieldStep, path: Path, completed: Any) -> Any:
+    async def _await_completed(
+        self, output_type: GraphQLOutputType, step: FieldStep, path: Path, completed: Any
+    ) -> Any:
         try:
             return await completed
         except Exception as raw_error:
-            self.handle_field_error(raw_error, step.field_def.type, step.details, path)
+            self.handle_field_error(raw_error, output_type, step.details, path)
             return None
 
     def _complete(
@@ -311,13 +324,21 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
             for item in iterator:
                 item_path = Path(path, index, None)
                 if is_awaitable(item):
-                    append(self._complete_awaitable_item(completion, step, info, item_path, item))
+                    append(
+                        self._complete_awaited(
+                            item_completion, completion.item_type, step, info, item_path, item
+                        )
+                    )
                     awaitable_indices.append(index)
                 else:
                     try:
                         completed = self._complete(item_completion, step, info, item_path, item)
                         if is_awaitable(completed):
-                            append(self._await_item(completion, step, item_path, completed))
+                            append(
+                                self._await_completed(
+                                    completion.item_type, step, item_path, completed
+                                )
+                            )
                             awaitable_indices.append(index)
                         else:
                             append(completed)
@@ -346,25 +367,3 @@ class PlannedExecutor(StrawberryGraphQLCoreExecutionContext):
             for index, value in zip(awaitable_indices, awaited, strict=True):
                 results[index] = value
         return results
-
-    async def _await_item(
-        self, completion: ListOf, step: FieldStep, item_path: Path, completed: Any
-    ) -> Any:
-        try:
-            return await completed
-        except Exception as raw_error:
-            self.handle_field_error(raw_error, completion.item_type, step.details, item_path)
-            return None
-
-    async def _complete_awaitable_item(
-        self, completion: ListOf, step: FieldStep, info: Any, item_path: Path, item: Any
-    ) -> Any:
-        try:
-            resolved = await item
-            completed = self._complete(completion.item, step, info, item_path, resolved)
-            if self.is_awaitable(completed):
-                completed = await completed
-        except Exception as raw_error:
-            self.handle_field_error(raw_error, completion.item_type, step.details, item_path)
-            return None
-        return completed
