@@ -6,8 +6,8 @@ the same order: the same resolvers, called with the same info and arguments; awa
 gathered at the same points (so DataLoader batches form the same way); errors located and
 nulled through the same `handle_field_error`, so data, errors and their order come out the
 same. It saves the per-field interpretation: `__typename` and attribute fields cost a read,
-a leaf that is already its output costs nothing more, and no info or path is built for a
-field whose resolver does not take one.
+a leaf that is already its output costs nothing more, and no info or path is built for an
+attribute field holding a leaf (unless it errs).
 
 Operations a plan does not cover (mutations, subscriptions, introspection, `@defer`, any
 other directive) run through graphql-core, counted by reason in
