@@ -27,6 +27,7 @@ from datasources.sql.engine import (
     SqlExecutor,
     TransientConflict,
 )
+from datasources.sql.packed_rows import GROUP_CONCAT_MAX_LEN
 from datasources.sql.timestamps import to_db
 
 logger = logging.getLogger(__name__)
@@ -175,6 +176,7 @@ class MysqlEngine:
             charset="utf8mb4",
             connect_timeout=5,
             pool_recycle=3600,
+            init_command=f"SET SESSION group_concat_max_len = {GROUP_CONCAT_MAX_LEN}",
         )
 
     def _next_replica(self) -> aiomysql.Pool | None:

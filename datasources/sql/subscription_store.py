@@ -12,6 +12,7 @@ from datasources.ids import IdGenerator
 from datasources.sharding import BucketMap
 from datasources.sql import event_outbox
 from datasources.sql.engine import Dialect, Row, SqlEngine, SqlExecutor, retry_on_conflict
+from datasources.sql.packed_rows import fetch_page
 from datasources.sql.shard_router import ShardRouter
 from datasources.sql.timestamps import from_db, from_db_required, to_db
 from records.events import EventKind
@@ -75,10 +76,13 @@ class ShardedSubscriptionStore:
         if before is not None:
             keyset = " AND (enrolled_at < ? OR (enrolled_at = ? AND id < ?))"
             params += [before.enrolled_at, before.enrolled_at, before.id]  # type: ignore[list-item]
-        rows = await self.shard_for(user_id).fetch_all(
-            f"SELECT {COLUMNS} FROM user_typing_courses WHERE user_id = ?{keyset}"
-            " ORDER BY enrolled_at DESC, id DESC LIMIT ?",
-            (*params, limit),
+        rows = await fetch_page(
+            self.shard_for(user_id),
+            COLUMNS,
+            f"user_typing_courses WHERE user_id = ?{keyset}",
+            "enrolled_at DESC, id DESC",
+            params,
+            limit,
         )
         return [subscription_from_row(row) for row in rows]
 
@@ -90,10 +94,14 @@ class ShardedSubscriptionStore:
         if after is not None:
             keyset = " AND (expires_at > ? OR (expires_at = ? AND id > ?))"
             params += [after.expires_at, after.expires_at, after.id]
-        rows = await self.shard_for(user_id).fetch_all(
-            f"SELECT {COLUMNS} FROM user_typing_courses WHERE user_id = ? AND status = ?"
-            f" AND expires_at > ? AND expires_at <= ?{keyset} ORDER BY expires_at, id LIMIT ?",
-            (*params, limit),
+        rows = await fetch_page(
+            self.shard_for(user_id),
+            COLUMNS,
+            "user_typing_courses WHERE user_id = ? AND status = ?"
+            f" AND expires_at > ? AND expires_at <= ?{keyset}",
+            "expires_at, id",
+            params,
+            limit,
         )
         return [subscription_from_row(row) for row in rows]
 

@@ -20,7 +20,8 @@ def from_db(value: datetime | str | None) -> datetime | None:
     if value is None:
         return None
     if isinstance(value, str):
-        value = datetime.strptime(value, _SQLITE_FORMAT)
+        # SQLite's text, and MariaDB's inside JSON (packed_rows.py): fromisoformat is C.
+        value = datetime.fromisoformat(value)
     return value.replace(tzinfo=UTC)
 
 
