@@ -5,6 +5,8 @@ from __future__ import annotations
 import enum
 from datetime import timedelta
 
+from strawberry.utils.await_maybe import AwaitableOrValue
+
 from records.catalog import Course
 from records.subscriptions import FREE_SOURCE, NewSubscription, Subscription, SubscriptionKey
 from resolvers.context import RequestContext
@@ -56,9 +58,12 @@ async def my_subscriptions(
     return Page(shown, [_cursor(s) for s in shown], len(wanted) > first)
 
 
-async def course_of(ctx: RequestContext, course_id: int) -> Course | None:
-    """A subscription's course, batched with every other course read of the request."""
-    return await ctx.loaders.course.load(course_id)
+def course_of(ctx: RequestContext, course_id: int) -> AwaitableOrValue[Course | None]:
+    """A subscription's (or lesson's) course: at once when the catalog snapshot holds it, so a
+    list of them completes without a task per item; otherwise batched with every other course
+    read of the request."""
+    held = ctx.loaders.course.held(course_id)
+    return held if held is not None else ctx.loaders.course.load(course_id)
 
 
 def _matches(subscription: Subscription, status: StatusFilter, ctx: RequestContext) -> bool:

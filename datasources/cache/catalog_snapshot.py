@@ -23,13 +23,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from datasources.cache.cached_catalog import CachedCatalog
-from datasources.cache.metrics import record_lookups
+from datasources.cache.metrics import CACHE_LOOKUPS, record_lookups
 from datasources.sql.catalog_store import SqlCatalogStore
 from records.catalog import CategoryCount, Course, CourseDraft, CourseFilter
 
 RECHECK_SECONDS = 1.0
 
 log = logging.getLogger("coursegate.catalog_snapshot")
+_SNAPSHOT_HITS = CACHE_LOOKUPS.labels("course_snapshot", "hit")
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +100,17 @@ class CatalogSnapshot:
         if missing:
             found.update(await self.cached.get_courses(missing))
         return found
+
+    def held_now(self, course_id: int) -> Course | None:
+        """The course without I/O while the snapshot holds it and needs no check; None when it
+        must be read through `get_courses` (not loaded yet, due for a check, or not held)."""
+        courses = self._courses
+        if courses is None or time.monotonic() >= self._recheck_at:
+            return None
+        course = courses.by_id.get(course_id)
+        if course is not None:
+            _SNAPSHOT_HITS.inc()
+        return course
 
     async def get_course_by_slug(self, slug: str) -> Course | None:
         course = (await self._current()).by_slug.get(slug)

@@ -5,10 +5,12 @@ The catalog enums are the records' own, exposed by name.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
+from strawberry.utils.await_maybe import AwaitableOrValue
 
 from records.catalog import Category, CategoryCount, Course, Difficulty
 from resolvers import recommendations
@@ -96,6 +98,18 @@ class CourseType:
             created_at=course.created_at,
             updated_at=course.updated_at,
         )
+
+
+def course_type_of(found: AwaitableOrValue[Course | None]) -> AwaitableOrValue[CourseType | None]:
+    """A course field's value from what a use case gave, at once when it was at hand."""
+    if found is None or isinstance(found, Course):
+        return None if found is None else CourseType.from_record(found)
+    return _course_type_when_loaded(found)
+
+
+async def _course_type_when_loaded(found: Awaitable[Course | None]) -> CourseType | None:
+    course = await found
+    return None if course is None else CourseType.from_record(course)
 
 
 @strawberry.type

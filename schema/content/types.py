@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import strawberry
+from strawberry.utils.await_maybe import AwaitableOrValue
 
 from records.content import (
     CourseProgress,
@@ -17,7 +18,7 @@ from records.content import (
 from resolvers.content import assets, outline
 from resolvers.pagination import Page
 from resolvers.subscriptions import course_of
-from schema.catalog.types import CourseType
+from schema.catalog.types import CourseType, course_type_of
 from schema.common.cost import ASSUMED_EXERCISES_PER_LESSON, ListSize
 from schema.common.info import Info
 from schema.common.pagination import PageInfo
@@ -73,10 +74,9 @@ class LessonType:
     is_preview: bool = strawberry.field(description="Exercises and media open to everyone")
     record: strawberry.Private[Lesson]
 
-    @strawberry.field
-    async def course(self, info: Info) -> CourseType | None:
-        course = await course_of(info.context, self.record.course_id)
-        return None if course is None else CourseType.from_record(course)
+    @strawberry.field(graphql_type=CourseType | None)
+    def course(self, info: Info) -> AwaitableOrValue[CourseType | None]:
+        return course_type_of(course_of(info.context, self.record.course_id))
 
     @strawberry.field(
         description="The exercises, for subscribers of the course (everyone on a preview lesson)"

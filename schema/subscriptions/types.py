@@ -6,12 +6,13 @@ import enum
 from datetime import datetime
 
 import strawberry
+from strawberry.utils.await_maybe import AwaitableOrValue
 
 from records.subscriptions import Subscription, SubscriptionStatus
 from resolvers import subscriptions
 from resolvers.pagination import Page
 from resolvers.subscriptions import StatusFilter
-from schema.catalog.types import CourseType
+from schema.catalog.types import CourseType, course_type_of
 from schema.common.info import Info
 from schema.common.pagination import PageInfo
 
@@ -47,10 +48,9 @@ class SubscriptionType:
     days_left: int | None = strawberry.field(description="Whole days left; null: lifetime")
     source: str
 
-    @strawberry.field
-    async def course(self, info: Info) -> CourseType | None:
-        course = await subscriptions.course_of(info.context, int(self.course_id))
-        return None if course is None else CourseType.from_record(course)
+    @strawberry.field(graphql_type=CourseType | None)
+    def course(self, info: Info) -> AwaitableOrValue[CourseType | None]:
+        return course_type_of(subscriptions.course_of(info.context, int(self.course_id)))
 
     @classmethod
     def from_record(cls, subscription: Subscription, now: datetime) -> SubscriptionType:
