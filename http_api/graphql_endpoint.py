@@ -174,7 +174,10 @@ class GraphQLEndpoint:
         context = RequestContext(
             backends=backends,
             loaders=Loaders.for_request(
-                backends, None if principal is None else principal.user_id, self._tracer
+                backends,
+                None if principal is None else principal.user_id,
+                self._tracer,
+                graphql_request.my_entry,
             ),
             principal=principal,
             request_id=exchange.request_id,

@@ -16,6 +16,7 @@ from typing import Any
 
 import orjson
 
+from datasources.cache.cached_subscriptions import CachedEntry
 from http_api.bearer_tokens import VerifiedTokens
 from resolvers.auth import Principal
 
@@ -41,6 +42,9 @@ class GraphQLRequest:
         self.now = now
         self._tokens = tokens
         self._document: str | None = None
+        # The signed-in user's subscriptions entry once a response cache has read it: the
+        # request's loaders start from it rather than reading it again.
+        self.my_entry: CachedEntry | None = None
 
     @cached_property
     def _parsed(self) -> _Body:

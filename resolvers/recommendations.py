@@ -17,6 +17,7 @@ from domain.recommendations.ranking import (
 )
 from records.catalog import Category, Course
 from records.recommendations import CourseNeighbours, ModelVersion, Neighbours, Pick, PopularScope
+from resolvers import subscriptions
 from resolvers.context import RequestContext
 from resolvers.errors import ClientError
 
@@ -42,7 +43,8 @@ async def my_recommendations(ctx: RequestContext, first: int) -> list[Recommende
     """Courses the user has no subscription to (of any state), best first."""
     user = ctx.require_user()
     _check_first(first)
-    rows = await ctx.backends.subscriptions.list_for_user(user.user_id, None, CACHED_ROWS_PER_USER)
+    entry = await subscriptions.my_entry(ctx, user.user_id)
+    rows = await ctx.backends.subscriptions.list_in(entry, user.user_id, None, CACHED_ROWS_PER_USER)
     taken = [row.course_id for row in rows]  # newest enrolment first
     owned = set(taken)
     wanted = first + SPARE_PICKS

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from strawberry.utils.await_maybe import AwaitableOrValue
 
+from datasources.cache.cached_subscriptions import CachedEntry
 from records.catalog import Course
 from records.subscriptions import FREE_SOURCE, NewSubscription, Subscription, SubscriptionKey
 from resolvers.context import RequestContext
@@ -42,13 +43,14 @@ async def my_subscriptions(
     user = ctx.require_user()
     check_first(first)
     before = _key_from_cursor(after) if after else None
+    entry = await my_entry(ctx, user.user_id)
     wanted: list[Subscription] = []
     has_more = True
     # Status depends on the clock, so it is filtered here; a batch wider than the page
     # keeps the number of round trips small when many rows are filtered out.
     while has_more and len(wanted) <= first:
         batch_size = max(first + 1, 50)
-        batch = await ctx.backends.subscriptions.list_for_user(user.user_id, before, batch_size)
+        batch = await ctx.backends.subscriptions.list_in(entry, user.user_id, before, batch_size)
         has_more = len(batch) == batch_size
         wanted.extend(s for s in batch if _matches(s, status, ctx))
         if batch:
@@ -56,6 +58,14 @@ async def my_subscriptions(
             before = SubscriptionKey(last.enrolled_at, last.id)
     shown = wanted[:first]
     return Page(shown, [_cursor(s) for s in shown], len(wanted) > first)
+
+
+async def my_entry(ctx: RequestContext, user_id: int) -> CachedEntry:
+    """The signed-in user's subscriptions entry, read once per request."""
+    entries = ctx.loaders.my_entry
+    if entries is None:  # a context built without the user's loaders
+        return await ctx.backends.subscriptions.entry(user_id)
+    return await entries.load(user_id)
 
 
 def course_of(ctx: RequestContext, course_id: int) -> AwaitableOrValue[Course | None]:

@@ -9,6 +9,7 @@ import dataclasses
 import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import httpx
 import orjson
@@ -16,6 +17,7 @@ import pytest
 from prometheus_client import REGISTRY
 
 from datasources.backends import Backends, open_backends
+from datasources.cache.cached_subscriptions import CachedEntry
 from datasources.cache.redis_cache import RedisCache
 from gateway import create_app
 from http_api.bearer_tokens import VerifiedTokens
@@ -70,8 +72,7 @@ async def _subscribe(backends: Backends, user: int, courses: int) -> list[int]:
 
 async def _normal_then_cached(client: httpx.AsyncClient, user: int) -> tuple[bytes, bytes]:
     """(the normal path's answer, the cache's answer); asserts the last came from the cache."""
-    normal = await _post(client, user)  # fills the subscriptions entry
-    assert await _post(client, user) == normal  # normal path again, stored
+    normal = await _post(client, user)  # reads (or fills) the user's entry; stored
     hits = _hits()
     cached = await _post(client, user)
     assert _hits() == hits + 1
@@ -131,6 +132,36 @@ def _row(expires_at: datetime | None, status: SubscriptionStatus) -> Subscriptio
 
 def _derived(rows: list[Subscription], at: datetime) -> list[tuple[bool, int | None]]:
     return [(r.is_active_at(at), r.days_left_at(at)) for r in rows]
+
+
+async def test_a_user_not_read_before_costs_one_entry_read_and_is_kept_at_once(
+    client: httpx.AsyncClient, backends: Backends, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The response cache's lookup reads the user's entry (from the shard: nobody has yet) and
+    the request's loaders start from it, so the query does not read it again; the answer is
+    kept, and the next request is a hit."""
+    await _subscribe(backends, 33, 3)
+    entries: list[int] = []
+    shard_reads: list[int] = []
+    entry, shard_list = backends.subscriptions.entry, backends.subscriptions.store.list_for_user
+
+    async def counted_entry(user_id: int) -> CachedEntry:
+        entries.append(user_id)
+        return await entry(user_id)
+
+    async def counted_list(user_id: int, *rest: Any) -> list[Subscription]:
+        shard_reads.append(user_id)
+        return await shard_list(user_id, *rest)
+
+    monkeypatch.setattr(backends.subscriptions, "entry", counted_entry)
+    monkeypatch.setattr(backends.subscriptions.store, "list_for_user", counted_list)
+    hits = _hits()
+    first = await _post(client, 33)
+    assert b'"course":{"title"' in first
+    assert (entries, shard_reads) == ([33], [33])
+    assert await _post(client, 33) == first
+    assert _hits() == hits + 1
+    assert (entries, shard_reads) == ([33, 33], [33])
 
 
 @pytest.mark.parametrize(

@@ -25,10 +25,16 @@ DECODED_ENTRIES_KEPT = 20_000
 
 @dataclass(frozen=True, slots=True)
 class CachedEntry:
-    """A user's cache entry as stored (the bytes identify the state) and decoded."""
+    """A user's cache entry as stored (the bytes identify the state) and decoded: their newest
+    CACHED_ROWS_PER_USER rows."""
 
     raw: bytes
     rows: list[Subscription]
+
+    @property
+    def complete(self) -> bool:
+        """It holds all the user's rows."""
+        return len(self.rows) < CACHED_ROWS_PER_USER
 
 
 def subscriptions_key(user_id: int) -> str:
@@ -45,7 +51,7 @@ class CachedSubscriptions:
     def __init__(self, store: ShardedSubscriptionStore, cache: Cache) -> None:
         self.store = store
         self._cache = cache
-        self._flight: SingleFlight[int, list[Subscription]] = SingleFlight()
+        self._flight: SingleFlight[int, CachedEntry] = SingleFlight()
         # Decoded rows by the entry bytes they came from: equal bytes, equal rows, so a
         # change by any worker (new bytes) can never be answered from here.
         self._decoded: dict[bytes, list[Subscription]] = {}
@@ -53,28 +59,25 @@ class CachedSubscriptions:
     async def list_for_user(
         self, user_id: int, before: SubscriptionKey | None, limit: int
     ) -> list[Subscription]:
-        newest = await self._newest_rows(user_id)
-        window = _after(newest, before)
-        complete = len(newest) < CACHED_ROWS_PER_USER
-        if len(window) >= limit or complete:
+        return await self.list_in(await self.entry(user_id), user_id, before, limit)
+
+    async def list_in(
+        self, entry: CachedEntry, user_id: int, before: SubscriptionKey | None, limit: int
+    ) -> list[Subscription]:
+        """`list_for_user` from the user's entry as already read."""
+        window = _after(entry.rows, before)
+        if len(window) >= limit or entry.complete:
             return window[:limit]
         return await self.store.list_for_user(user_id, before, limit)
 
-    async def _newest_rows(self, user_id: int) -> list[Subscription]:
+    async def entry(self, user_id: int) -> CachedEntry:
+        """The user's entry: from the cache, or read from their shard and stored there."""
         (raw,) = await self._cache.get_many([subscriptions_key(user_id)])
         record_lookups("user_subscriptions", int(raw is not None), int(raw is None))
         if raw is not None:
-            return self._decode(raw)
+            return CachedEntry(raw, self._decode(raw))
         loaded = await self._flight.load_many([user_id], self._load)
         return loaded[user_id]
-
-    async def complete_entry(self, user_id: int) -> CachedEntry | None:
-        """The user's cached entry if it holds all their rows; None if absent or partial."""
-        (raw,) = await self._cache.get_many([subscriptions_key(user_id)])
-        if raw is None:
-            return None
-        rows = self._decode(raw)
-        return CachedEntry(raw, rows) if len(rows) < CACHED_ROWS_PER_USER else None
 
     def _decode(self, raw: bytes) -> list[Subscription]:
         rows = self._decoded.get(raw)
@@ -85,21 +88,24 @@ class CachedSubscriptions:
             self._decoded[raw] = rows
         return rows
 
-    async def _load(self, user_ids: list[int]) -> dict[int, list[Subscription]]:
+    async def _load(self, user_ids: list[int]) -> dict[int, CachedEntry]:
         (user_id,) = user_ids
         rows = await self.store.list_for_user(user_id, None, CACHED_ROWS_PER_USER)
-        await self._cache.set_many(
-            {subscriptions_key(user_id): encode_subscriptions(rows)}, SUBSCRIPTIONS_TTL_SECONDS
-        )
-        return {user_id: rows}
+        raw = encode_subscriptions(rows)
+        await self._cache.set_many({subscriptions_key(user_id): raw}, SUBSCRIPTIONS_TTL_SECONDS)
+        return {user_id: CachedEntry(raw, rows)}
 
     async def to_courses(self, user_id: int, course_ids: Sequence[int]) -> dict[int, Subscription]:
+        return await self.to_courses_in(await self.entry(user_id), user_id, course_ids)
+
+    async def to_courses_in(
+        self, entry: CachedEntry, user_id: int, course_ids: Sequence[int]
+    ) -> dict[int, Subscription]:
         """The user's subscription to each of the courses that has one, from the user's cache
         entry when it holds all their rows (what entitlement checks read on every request)."""
-        newest = await self._newest_rows(user_id)
         wanted = set(course_ids)
-        found = {s.course_id: s for s in newest if s.course_id in wanted}
-        if len(newest) >= CACHED_ROWS_PER_USER:
+        found = {s.course_id: s for s in entry.rows if s.course_id in wanted}
+        if not entry.complete:
             for course_id in wanted - found.keys():
                 subscription = await self.store.get(user_id, course_id)
                 if subscription is not None:

@@ -7,7 +7,8 @@ with what it was computed from:
 - the bytes of the user's `user:{id}:subscriptions` cache entry (only when that entry holds
   all the user's rows). A hit needs the entry to hold exactly the same bytes now, read on
   every request, so a change by any worker (the write drops the entry, a reload stores new
-  bytes) is seen by the next request;
+  bytes) is seen by the next request. An absent entry is read from the user's shard and stored
+  (the query would read it anyway), and the request's loaders start from the entry read here;
 - the catalog generation (course fields), as the anonymous response cache sees it;
 - the recommendation model's version (recommendations are blended from it, the user's
   subscriptions and the catalog; without a model the answer says so in its extensions and is
@@ -125,8 +126,9 @@ class SignedInResponseCache:
         principal = request.principal
         if principal is None:
             return None
-        entry = await self._subscriptions().complete_entry(principal.user_id)
-        if entry is None:
+        entry = await self._subscriptions().entry(principal.user_id)
+        request.my_entry = entry
+        if not entry.complete:
             return None
         generation = await self._generation.current()
         model_version = await self._model_version()
