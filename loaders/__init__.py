@@ -81,7 +81,8 @@ class Loaders:
     @cached_property
     def my_subscription(self) -> MySubscriptionLoader | None:
         """The signed-in user's subscriptions by course; None when nobody is signed in."""
-        if self._user_id is None or self.my_entry is None:
+        entries = self.my_entry
+        if self._user_id is None or entries is None:
             return None
-        loader = MySubscriptionLoader(self._backends.subscriptions, self.my_entry, self._user_id)
+        loader = MySubscriptionLoader(self._backends.subscriptions, entries, self._user_id)
         return self._traced(loader, "my subscriptions")

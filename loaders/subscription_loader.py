@@ -16,6 +16,15 @@ class MyEntryLoader(DataLoader[int, CachedEntry]):
     def __init__(self, subscriptions: CachedSubscriptions) -> None:
         super().__init__()
         self._subscriptions = subscriptions
+        self._writes_seen = subscriptions.writes
+
+    async def entry(self, user_id: int) -> CachedEntry:
+        """The entry as this request read it, read again after a write by this process (a
+        mutation of the request's own, say, before a later root field reads it)."""
+        if self._subscriptions.writes != self._writes_seen:
+            self._writes_seen = self._subscriptions.writes
+            self.clear_all()
+        return await self.load(user_id)
 
     async def batch_load_fn(self, user_ids: list[int]) -> list[CachedEntry]:
         return [await self._subscriptions.entry(user_id) for user_id in user_ids]
@@ -29,6 +38,6 @@ class MySubscriptionLoader(DataLoader[int, Subscription | None]):
         self._user_id = user_id
 
     async def batch_load_fn(self, course_ids: list[int]) -> list[Subscription | None]:
-        entry = await self._entries.load(self._user_id)
+        entry = await self._entries.entry(self._user_id)
         found = await self._subscriptions.to_courses_in(entry, self._user_id, course_ids)
         return [found.get(course_id) for course_id in course_ids]

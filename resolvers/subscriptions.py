@@ -65,7 +65,7 @@ async def my_entry(ctx: RequestContext, user_id: int) -> CachedEntry:
     entries = ctx.loaders.my_entry
     if entries is None:  # a context built without the user's loaders
         return await ctx.backends.subscriptions.entry(user_id)
-    return await entries.load(user_id)
+    return await entries.entry(user_id)
 
 
 def course_of(ctx: RequestContext, course_id: int) -> AwaitableOrValue[Course | None]:

@@ -29,6 +29,7 @@ from http_api.response_caches.signed_in import (
     UserMiss,
     unchanged_until,
 )
+from loaders import Loaders
 from records.subscriptions import NewSubscription, Subscription, SubscriptionStatus
 from resolvers.auth import AuthenticationFailed, Principal, TokenVerifier, issue_token
 from settings import Settings
@@ -162,6 +163,22 @@ async def test_a_user_not_read_before_costs_one_entry_read_and_is_kept_at_once(
     assert await _post(client, 33) == first
     assert _hits() == hits + 1
     assert (entries, shard_reads) == ([33, 33], [33])
+
+
+async def test_a_requests_own_write_is_seen_by_its_later_reads(backends: Backends) -> None:
+    """A mutation document's later root fields see what its earlier ones wrote, though the
+    request had read the user's entry before."""
+    await _subscribe(backends, 35, 2)
+    entries = Loaders.for_request(backends, 35).my_entry
+    assert entries is not None
+    before = await entries.entry(35)
+    assert await entries.entry(35) is before  # read once
+    (course,) = await add_courses(backends, 1)
+    now = datetime.now(UTC)
+    enrolment = NewSubscription(35, course.id, now, None, "test")
+    assert await backends.subscriptions.enroll_unless_active(enrolment, now) is not None
+    after = await entries.entry(35)
+    assert [s.course_id for s in after.rows] == [course.id] + [s.course_id for s in before.rows]
 
 
 @pytest.mark.parametrize(

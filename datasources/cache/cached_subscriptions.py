@@ -55,6 +55,9 @@ class CachedSubscriptions:
         # Decoded rows by the entry bytes they came from: equal bytes, equal rows, so a
         # change by any worker (new bytes) can never be answered from here.
         self._decoded: dict[bytes, list[Subscription]] = {}
+        # Moves on with every write this process makes to anyone's rows, so that a request
+        # holding an entry it read before one of its own writes reads it again (MyEntryLoader).
+        self.writes = 0
 
     async def list_for_user(
         self, user_id: int, before: SubscriptionKey | None, limit: int
@@ -128,4 +131,5 @@ class CachedSubscriptions:
         return subscription
 
     async def invalidate(self, user_ids: Sequence[int]) -> None:
+        self.writes += 1
         await self._cache.delete(*(subscriptions_key(u) for u in user_ids))
