@@ -126,7 +126,12 @@ class SignedInResponseCache:
         principal = request.principal
         if principal is None:
             return None
-        entry = await self._subscriptions().entry(principal.user_id)
+        try:
+            entry = await self._subscriptions().entry(principal.user_id)
+        except Exception:
+            # The user's shard did not answer, say: nothing is kept, and the query reads again
+            # and reports the failure as it reports any failed read (SHARD_UNAVAILABLE).
+            return None
         request.my_entry = entry
         if not entry.complete:
             return None
