@@ -61,6 +61,12 @@ async def start_checkout(
         if existing is not None:
             return _same_attempt(existing, course_id, key_id)
         return CHECKOUT_IN_PROGRESS
+    # A request with this key that finished after our first look released its reservation once
+    # its order row was written, so the reservation was ours to take: that order answers.
+    existing = await orders.find_by_key(user_id, idempotency_key)
+    if existing is not None:
+        await orders.release_key(user_id, idempotency_key)
+        return _same_attempt(existing, course_id, key_id)
     receipt = receipt_for(user_id, course.id, idempotency_key)
     notes = {"user_id": str(user_id), "course_id": str(course.id)}
     try:
