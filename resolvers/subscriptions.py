@@ -63,8 +63,8 @@ async def my_subscriptions(
 async def my_entry(ctx: RequestContext, user_id: int) -> CachedEntry:
     """The signed-in user's subscriptions entry, read once per request."""
     entries = ctx.loaders.my_entry
-    if entries is None:  # a context built without the user's loaders
-        return await ctx.backends.subscriptions.entry(user_id)
+    if entries is None:
+        raise RuntimeError("the request's loaders were made for nobody signed in")
     return await entries.entry(user_id)
 
 

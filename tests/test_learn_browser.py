@@ -191,7 +191,8 @@ async def test_a_buyer_pays_through_the_sandbox_checkout_page(
     assert '"state": "ACTIVE"' in log, log
     await _screenshot(page, tmp_path, "checkout.png")
 
-    held = await backends.subscriptions.to_courses(BUYER, [course.id])
+    entry = await backends.subscriptions.entry(BUYER)
+    held = await backends.subscriptions.to_courses_in(entry, BUYER, [course.id])
     assert held[course.id].is_active_at(datetime.now(UTC))
     assert page.foreign == []
     assert page.errors == []

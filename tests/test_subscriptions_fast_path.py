@@ -230,7 +230,7 @@ async def test_an_answer_is_not_served_past_the_next_change_of_a_derived_field(
     backends: Backends,
 ) -> None:
     await _subscribe(backends, 25, 2)  # the soonest change: the first row's daysLeft
-    await backends.subscriptions.list_for_user(25, None, 50)  # fills the entry
+    await backends.subscriptions.entry(25)  # fills the entry
     cache = _user_cache(backends)
     now = datetime.now(UTC)
     miss = await cache.lookup(_request(BODY, 25, now))
@@ -248,7 +248,7 @@ async def test_an_answer_is_not_served_past_the_next_change_of_a_derived_field(
 
 async def test_mutations_and_other_documents_are_never_stored(backends: Backends) -> None:
     await _subscribe(backends, 27, 1)
-    await backends.subscriptions.list_for_user(27, None, 50)
+    await backends.subscriptions.entry(27)
     cache = _user_cache(backends)
     now = datetime.now(UTC)
     for query in (

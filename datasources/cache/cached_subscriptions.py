@@ -59,15 +59,11 @@ class CachedSubscriptions:
         # holding an entry it read before one of its own writes reads it again (MyEntryLoader).
         self.writes = 0
 
-    async def list_for_user(
-        self, user_id: int, before: SubscriptionKey | None, limit: int
-    ) -> list[Subscription]:
-        return await self.list_in(await self.entry(user_id), user_id, before, limit)
-
     async def list_in(
         self, entry: CachedEntry, user_id: int, before: SubscriptionKey | None, limit: int
     ) -> list[Subscription]:
-        """`list_for_user` from the user's entry as already read."""
+        """The user's rows older than `before`, newest first, from their entry as already read
+        (`entry`), or from their shard past what the entry holds."""
         window = _after(entry.rows, before)
         if len(window) >= limit or entry.complete:
             return window[:limit]
@@ -97,9 +93,6 @@ class CachedSubscriptions:
         raw = encode_subscriptions(rows)
         await self._cache.set_many({subscriptions_key(user_id): raw}, SUBSCRIPTIONS_TTL_SECONDS)
         return {user_id: CachedEntry(raw, rows)}
-
-    async def to_courses(self, user_id: int, course_ids: Sequence[int]) -> dict[int, Subscription]:
-        return await self.to_courses_in(await self.entry(user_id), user_id, course_ids)
 
     async def to_courses_in(
         self, entry: CachedEntry, user_id: int, course_ids: Sequence[int]
