@@ -413,7 +413,17 @@ async def test_refusals_say_what_to_do(deployment: Deployment) -> None:
             await _move(d).run()
     finally:
         other.close()
-    assert (await _move(d).run()).step is MoveStep.DONE  # the lock went with its connection
+    # The server frees a closed connection's lock once it has seen the close: wait for that
+    # (at most 10 s; 0 is a lock still held), then the move takes it.
+    waiter = pymysql.connect(host="127.0.0.1", user="root", database=urlsplit(catalog).path[1:])
+    try:
+        with waiter.cursor() as cursor:
+            cursor.execute(f"SELECT GET_LOCK({MOVE_LOCK}, 10)")
+            assert cursor.fetchone() == (1,)  # the lock went with its connection
+            cursor.execute(f"SELECT RELEASE_LOCK({MOVE_LOCK})")
+    finally:
+        waiter.close()
+    assert (await _move(d).run()).step is MoveStep.DONE
 
 
 def test_every_shard_table_with_users_moves_or_is_the_shards_own() -> None:
